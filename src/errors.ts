@@ -1,0 +1,48 @@
+/**
+ * Stable error codes, defined in one place. They appear in logs, CLI output, diagnostics and metric
+ * labels, and tests assert on them, so a code is never renamed once released.
+ *
+ * @example
+ * throw new SwarmgateError('SG_ERR_DOCKER_UNREACHABLE', 'cannot reach Docker at /var/run/docker.sock');
+ */
+export const ErrorCodes = {
+  // discovery
+  SG_ERR_DOCKER_UNREACHABLE: 'The Docker Engine API cannot be reached',
+  SG_ERR_DOCKER_PERMISSION: 'Permission denied on the Docker socket',
+  SG_ERR_DOCKER_API_TOO_OLD: 'The Docker Engine API is older than the minimum supported version',
+  SG_ERR_DOCKER_NOT_SWARM: 'The Docker engine is not a swarm manager',
+  SG_ERR_DOCKER_RESPONSE: 'The Docker Engine API answered with an error',
+  SG_ERR_DOCKER_CONFIG: 'DOCKER_HOST / TLS settings are invalid',
+  // routing (label diagnostics)
+  SG_ERR_LABEL_INVALID: 'A swarmgate label has an invalid value',
+  SG_ERR_LABEL_MISSING: 'A required swarmgate label is missing',
+  SG_ERR_LABEL_UNKNOWN: 'An unknown swarmgate label was set',
+  SG_ERR_LABEL_ON_CONTAINER: 'swarmgate labels were set on the container instead of the service',
+  SG_ERR_NO_UPSTREAM_MODE: 'No way to reach the service from this gateway',
+  SG_ERR_ROUTE_CONFLICT: 'Two routes claim the same host, path and priority',
+  // data plane
+  SG_ERR_NO_ROUTE: 'No route matches the request',
+  SG_ERR_NO_UPSTREAM: 'No available upstream for the route',
+  SG_ERR_UPSTREAM_CONNECT: 'Connecting to the upstream failed',
+  SG_ERR_UPSTREAM_RESET: 'The upstream closed the connection before answering',
+  SG_ERR_UPSTREAM_TIMEOUT: 'The upstream did not answer in time',
+  SG_ERR_UPSTREAM_PROTOCOL: 'The upstream sent an invalid response',
+  SG_ERR_BAD_REQUEST: 'The client sent an invalid request',
+  SG_ERR_HEADERS_TOO_LARGE: 'The request headers are too large',
+  SG_ERR_BODY_TOO_LARGE: 'The request body is too large',
+  SG_ERR_CLIENT_ABORTED: 'The client went away before the response was complete',
+  // configuration
+  SG_ERR_CONFIG: 'Invalid configuration',
+} as const;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+/** An error with a stable `SG_ERR_*` code. */
+export class SwarmgateError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SwarmgateError';
+    this.code = code;
+  }
+}
