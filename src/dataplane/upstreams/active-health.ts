@@ -67,7 +67,7 @@ export class ActiveHealthCheck {
       reason = String(res.statusCode);
     } catch (err) {
       ok = false;
-      reason = (err as { code?: string }).code ?? 'error';
+      reason = abort.signal.aborted ? 'timeout' : ((err as { code?: string }).code ?? 'error');
     } finally {
       clearTimeout(timeout);
       this.#running = undefined;
