@@ -1,0 +1,165 @@
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import type { RoutingTable } from '../routing/table.js';
+import { type CompiledTable, type CompileOptions, compileTable } from './compiled-table.js';
+import { tableSwapChannel } from './http/diagnostics.js';
+import type { ExchangeHost, ExchangeSettings } from './http/exchange-settings.js';
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http/http-limits.js';
+import { HttpListener } from './http/http-listener.js';
+import { parseListenAddress } from './http/listen-address.js';
+import { type GatewayRoutesState, routesState } from './http/routes-state.js';
+import { TrustedProxies } from './http/trusted-proxies.js';
+import type { UpstreamRegistry } from './upstreams/upstream-registry.js';
+
+/** How a gateway listens and proxies. */
+export interface GatewayOptions {
+  /** Entrypoints, `ADDR:PORT` each; IPv6 in brackets (`[::]:8080`). */
+  http: readonly string[];
+  registry: UpstreamRegistry;
+  compile: CompileOptions;
+  logger: Logger;
+  /** CIDRs whose `X-Forwarded-*`, `X-Real-IP` and `Forwarded` headers are believed. */
+  trustedProxies?: readonly string[];
+  limits?: Partial<HttpLimits>;
+  /** Retries on other upstreams after a retryable failure (default 2). */
+  maxRetries?: number;
+  /** Connect timeout for upgrade (WebSocket) connections; default 5 s. */
+  tunnelConnectTimeoutMs?: number;
+  /** Wait for an upstream's answer to an upgrade; default 60 s. */
+  tunnelHeadersTimeoutMs?: number;
+}
+
+/**
+ * The HTTP data plane: owns the listeners and the current compiled table. `setTable` compiles a new
+ * table and swaps it in with one assignment; requests already running keep the table they started with.
+ *
+ * @example
+ * const gateway = new Gateway({ http: ['[::]:80'], registry, compile: { role: 'run', stickySecret }, logger });
+ * gateway.setTable(table);
+ * await gateway.listen();
+ * process.once('SIGTERM', () => gateway.close(10_000));
+ */
+export class Gateway implements ExchangeHost {
+  readonly #options: GatewayOptions;
+  readonly #listeners: HttpListener[];
+  readonly #tunnels = new Set<Duplex>();
+  #table: CompiledTable | undefined;
+  #inflight = 0;
+  #closing = false;
+  #idle: (() => void) | undefined;
+
+  constructor(options: GatewayOptions) {
+    this.#options = options;
+    const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...options.limits };
+    const settings: ExchangeSettings = {
+      logger: options.logger,
+      proxies: new TrustedProxies(options.trustedProxies ?? []),
+      maxBodyBytes: limits.maxBodyBytes,
+      maxRetries: options.maxRetries ?? 2,
+      tunnelConnectTimeoutMs: options.tunnelConnectTimeoutMs ?? 5_000,
+      tunnelHeadersTimeoutMs: options.tunnelHeadersTimeoutMs ?? 60_000,
+      maxHeaderBytes: limits.maxHeaderBytes,
+    };
+    this.#listeners = options.http.map(
+      (spec) => new HttpListener(parseListenAddress(spec), limits, settings, this),
+    );
+  }
+
+  /** The table requests are routed on now; undefined until the first `setTable`. */
+  get table(): CompiledTable | undefined {
+    return this.#table;
+  }
+
+  /** True once `close` began. */
+  get closing(): boolean {
+    return this.#closing;
+  }
+
+  /** Client requests and upgraded connections in progress. */
+  get inflight(): number {
+    return this.#inflight;
+  }
+
+  /**
+   * Compiles `table` and makes it current. Returns false (and changes nothing) when its version is
+   * the current one.
+   */
+  setTable(table: RoutingTable): boolean {
+    const previous = this.#table;
+    if (previous?.version === table.version) return false;
+    this.#table = compileTable(table, this.#options.registry, this.#options.compile);
+    if (tableSwapChannel.hasSubscribers) {
+      tableSwapChannel.publish({
+        previousVersion: previous?.version,
+        version: table.version,
+        routes: table.routes.length,
+      });
+    }
+    return true;
+  }
+
+  /** Binds every entrypoint; resolves with the bound addresses in `http` order. */
+  async listen(): Promise<AddressInfo[]> {
+    try {
+      return await Promise.all(this.#listeners.map((listener) => listener.listen()));
+    } catch (err) {
+      await Promise.all(
+        this.#listeners.map((listener) => listener.server.listening && listener.stopAccepting()),
+      );
+      throw err;
+    }
+  }
+
+  /** The bound entrypoints as `ADDR:PORT`. */
+  addresses(): string[] {
+    return this.#listeners.map((listener) => listener.toString());
+  }
+
+  /** The routing table with each upstream's runtime state, for the admin API. */
+  routesState(): GatewayRoutesState | undefined {
+    return this.#table && routesState(this.#table, this.#options.registry);
+  }
+
+  /**
+   * Graceful shutdown: stops accepting, lets requests in flight finish (responses ask clients to
+   * close their connections) for up to `graceMs`, then destroys whatever is left, upgraded
+   * connections included. The upstream registry is the caller's to close afterwards.
+   */
+  async close(graceMs: number): Promise<void> {
+    this.#closing = true;
+    const stopped = Promise.all(this.#listeners.map((listener) => listener.stopAccepting()));
+    if (this.#inflight > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        this.#idle = resolve;
+        timer = setTimeout(resolve, graceMs);
+      });
+      clearTimeout(timer);
+      this.#idle = undefined;
+    }
+    for (const listener of this.#listeners) listener.closeAllConnections();
+    for (const socket of this.#tunnels) socket.destroy();
+    await stopped;
+  }
+
+  exchangeStarted(): void {
+    this.#inflight += 1;
+  }
+
+  exchangeEnded(): void {
+    this.#inflight -= 1;
+    if (this.#closing) {
+      for (const listener of this.#listeners) listener.closeIdleConnections();
+      if (this.#inflight === 0) this.#idle?.();
+    }
+  }
+
+  tunnelOpened(socket: Duplex): void {
+    this.#tunnels.add(socket);
+  }
+
+  tunnelClosed(socket: Duplex): void {
+    this.#tunnels.delete(socket);
+  }
+}

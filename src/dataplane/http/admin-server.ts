@@ -1,0 +1,149 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { SwarmgateError } from '../../errors.js';
+import { formatListenAddress, isLoopback, type ListenAddress, parseListenAddress } from './listen-address.js';
+import type { GatewayRoutesState } from './routes-state.js';
+
+/** What the admin API reports on; `Gateway` provides it. */
+export interface AdminSource {
+  /** The table in use with runtime state per upstream; undefined before the first table. */
+  routesState(): GatewayRoutesState | undefined;
+  readonly inflight: number;
+  readonly closing: boolean;
+}
+
+/** Admin listener settings. */
+export interface AdminServerOptions {
+  /** `ADDR:PORT`; default `127.0.0.1:9180`. A non-loopback address requires `token`. */
+  listen?: string;
+  /** Bearer token required on `/api/*` when set. */
+  token?: string;
+  source: AdminSource;
+  /** Discovery / table-source status for `/api/status` (JSON-serializable). */
+  discoveryStatus?: () => unknown;
+  logger: Logger;
+}
+
+export const DEFAULT_ADMIN_LISTEN = '127.0.0.1:9180';
+
+/**
+ * The admin API: `GET /healthz` (200 while the process serves), `GET /readyz` (200 once a table is
+ * loaded, else 503), `GET /api/routes` (table + runtime state per upstream) and `GET /api/status`
+ * (table version, in-flight requests, discovery status). `/api/*` needs `Authorization: Bearer <token>`
+ * when a token is configured; probes never do.
+ *
+ * @example
+ * const admin = new AdminServer({ source: gateway, logger, discoveryStatus: () => discovery.status() });
+ * await admin.listen();
+ */
+export class AdminServer {
+  readonly address: ListenAddress;
+  readonly #server: Server;
+  readonly #options: AdminServerOptions;
+  readonly #tokenDigest: Buffer | undefined;
+
+  constructor(options: AdminServerOptions) {
+    this.address = parseListenAddress(options.listen ?? DEFAULT_ADMIN_LISTEN);
+    if (!isLoopback(this.address.host) && !options.token) {
+      throw new SwarmgateError(
+        'SG_ERR_CONFIG',
+        `the admin API may listen on ${formatListenAddress(this.address)} (not loopback) only with a token`,
+      );
+    }
+    this.#options = options;
+    this.#tokenDigest = options.token ? digest(options.token) : undefined;
+    this.#server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, this.#onRequest);
+  }
+
+  /** Binds; resolves with the bound address. */
+  listen(): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen({ host: this.address.host, port: this.address.port }, () => {
+        this.#server.off('error', reject);
+        resolve(this.#server.address() as AddressInfo);
+      });
+    });
+  }
+
+  /** Stops the listener and drops its connections. */
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#server.close(() => resolve());
+      this.#server.closeAllConnections();
+    });
+  }
+
+  readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const [status, body] = this.#answer(req);
+    if (status === 401) res.setHeader('www-authenticate', 'Bearer');
+    reply(res, status, body);
+  };
+
+  #answer(req: IncomingMessage): [number, unknown] {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return [405, { error: 'method not allowed' }];
+    const path = (req.url ?? '/').split('?', 1)[0];
+    const source = this.#options.source;
+    switch (path) {
+      case '/healthz':
+        return [200, { status: 'ok' }];
+      case '/readyz': {
+        const ready = source.routesState() !== undefined && !source.closing;
+        return [ready ? 200 : 503, { status: ready ? 'ready' : 'not ready' }];
+      }
+      case '/api/routes':
+      case '/api/status':
+        if (!this.#authorized(req)) return [401, { error: 'a valid bearer token is required' }];
+        return [200, path === '/api/routes' ? (source.routesState() ?? null) : this.#status()];
+      default:
+        return [404, { error: 'not found' }];
+    }
+  }
+
+  #status(): unknown {
+    const { source, discoveryStatus } = this.#options;
+    const state = source.routesState();
+    return {
+      tableVersion: state?.version ?? null,
+      routes: state?.routes.length ?? 0,
+      inflight: source.inflight,
+      closing: source.closing,
+      discovery: discoveryStatus?.() ?? null,
+    };
+  }
+
+  #authorized(req: IncomingMessage): boolean {
+    const expected = this.#tokenDigest;
+    if (expected === undefined) return true;
+    const header = req.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (match === null) {
+      this.#options.logger.info({ code: 'SG_ERR_BAD_REQUEST', url: req.url }, 'admin request without token');
+      return false;
+    }
+    const ok = timingSafeEqual(digest(match[1]!), expected);
+    if (!ok)
+      this.#options.logger.warn(
+        { code: 'SG_ERR_BAD_REQUEST', url: req.url },
+        'admin request with a wrong token',
+      );
+    return ok;
+  }
+}
+
+/** Fixed-length digest so tokens compare in constant time whatever their length. */
+function digest(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
+}
+
+function reply(res: ServerResponse, status: number, body: unknown): void {
+  const text = `${JSON.stringify(body)}\n`;
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  });
+  res.end(text);
+}

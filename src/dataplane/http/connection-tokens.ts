@@ -1,0 +1,25 @@
+/**
+ * Header names a `Connection` header lists besides its usual options (`close`, `keep-alive`,
+ * `upgrade`): those headers are hop-by-hop too (RFC 9110 §7.6.1). Appends to `into`, lower-case.
+ */
+export function connectionTokens(value: string, into: string[] | undefined): string[] | undefined {
+  let result = into;
+  for (const raw of value.split(',')) {
+    const token = raw.trim().toLowerCase();
+    if (token === '' || token === 'close' || token === 'keep-alive' || token === 'upgrade') continue;
+    result ??= [];
+    result.push(token);
+  }
+  return result;
+}
+
+/** Removes headers by lower-case name from a flat `[name, value, ...]` list, in place. */
+export function removeNamed(headers: string[], lowerNames: readonly string[]): void {
+  let w = 0;
+  for (let r = 0; r < headers.length; r += 2) {
+    if (lowerNames.includes(headers[r]!.toLowerCase())) continue;
+    headers[w++] = headers[r]!;
+    headers[w++] = headers[r + 1]!;
+  }
+  headers.length = w;
+}

@@ -1,0 +1,35 @@
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import type { CompiledTable } from '../compiled-table.js';
+import type { TrustedProxies } from './trusted-proxies.js';
+
+/** What every request handled by one gateway shares; built once, read on the hot path. */
+export interface ExchangeSettings {
+  readonly logger: Logger;
+  readonly proxies: TrustedProxies;
+  /** 0 = no limit. */
+  readonly maxBodyBytes: number;
+  /** Further attempts on other upstreams after a retryable failure. */
+  readonly maxRetries: number;
+  /**
+   * Upgrades open their own connection (not a pooled one); these bound its connect and the wait for
+   * the upstream's response head. Plain requests use the upstream pools' timeouts.
+   */
+  readonly tunnelConnectTimeoutMs: number;
+  readonly tunnelHeadersTimeoutMs: number;
+  /** Largest upstream response head accepted on an upgrade. */
+  readonly maxHeaderBytes: number;
+}
+
+/** The gateway as a request sees it: the table to route on, and in-flight bookkeeping for graceful close. */
+export interface ExchangeHost {
+  /** The current table; a request keeps the one it started with. */
+  readonly table: CompiledTable | undefined;
+  /** True once `close` began: responses ask clients to close their connections. */
+  readonly closing: boolean;
+  exchangeStarted(): void;
+  exchangeEnded(): void;
+  /** An upgraded connection, destroyed when the gateway's close grace runs out. */
+  tunnelOpened(socket: Duplex): void;
+  tunnelClosed(socket: Duplex): void;
+}

@@ -1,0 +1,89 @@
+import { isIP } from 'node:net';
+import type { TrustedProxies } from './trusted-proxies.js';
+
+/**
+ * Client-IP and scheme headers as received. They are believed only when the peer is a trusted proxy;
+ * otherwise the gateway replaces them with what it sees itself.
+ */
+export class IncomingForwarding {
+  xForwardedFor: string | undefined = undefined;
+  xForwardedProto: string | undefined = undefined;
+  xForwardedHost: string | undefined = undefined;
+  xForwardedPort: string | undefined = undefined;
+  xRealIp: string | undefined = undefined;
+  forwarded: string | undefined = undefined;
+}
+
+/** This hop as the gateway sees it. */
+export interface HopInfo {
+  /** Peer address without the `::ffff:` prefix. */
+  peer: string;
+  /** Whether the peer is a trusted proxy. */
+  trusted: boolean;
+  /** Scheme of the connection the request arrived on. */
+  scheme: 'http' | 'https';
+  /** Local port the request arrived on. */
+  port: number;
+}
+
+/**
+ * Appends `X-Forwarded-For/-Proto/-Host/-Port`, `X-Real-IP` and `Forwarded` (RFC 7239) for this hop
+ * to `headers` (a flat `[name, value, ...]` list) and returns the scheme the client used.
+ */
+export function appendForwardingHeaders(
+  headers: string[],
+  incoming: IncomingForwarding,
+  host: string,
+  hop: HopInfo,
+  proxies: TrustedProxies,
+): 'http' | 'https' {
+  const trusted = hop.trusted;
+  const priorFor = trusted ? incoming.xForwardedFor : undefined;
+  const proto = (trusted && firstProto(incoming.xForwardedProto)) || hop.scheme;
+  const ours = `for=${forwardedNode(hop.peer)};host=${quoteIfNeeded(host)};proto=${hop.scheme}`;
+  headers.push(
+    'x-forwarded-for',
+    priorFor ? `${priorFor}, ${hop.peer}` : hop.peer,
+    'x-forwarded-proto',
+    proto,
+    'x-forwarded-host',
+    (trusted && incoming.xForwardedHost) || host,
+    'x-forwarded-port',
+    (trusted && incoming.xForwardedPort) || String(hop.port),
+    'x-real-ip',
+    trusted ? (incoming.xRealIp ?? clientFromChain(priorFor, proxies) ?? hop.peer) : hop.peer,
+    'forwarded',
+    trusted && incoming.forwarded ? `${incoming.forwarded}, ${ours}` : ours,
+  );
+  return proto;
+}
+
+function firstProto(value: string | undefined): 'http' | 'https' | undefined {
+  if (value === undefined) return undefined;
+  const comma = value.indexOf(',');
+  const first = (comma < 0 ? value : value.slice(0, comma)).trim().toLowerCase();
+  return first === 'https' || first === 'http' ? first : undefined;
+}
+
+/** The right-most address in an `X-Forwarded-For` chain that is not a trusted proxy: the real client. */
+function clientFromChain(chain: string | undefined, proxies: TrustedProxies): string | undefined {
+  if (!chain) return undefined;
+  const hops = chain.split(',');
+  let candidate: string | undefined;
+  for (let i = hops.length - 1; i >= 0; i--) {
+    candidate = hops[i]!.trim();
+    if (!proxies.trusts(candidate)) return candidate;
+  }
+  return candidate;
+}
+
+/** RFC 7239 node: IPv6 goes in brackets and quotes. */
+function forwardedNode(address: string): string {
+  return isIP(address) === 6 ? `"[${address}]"` : address;
+}
+
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+function quoteIfNeeded(value: string): string {
+  return TOKEN.test(value) ? value : `"${value.replace(/["\\]/g, '\\$&')}"`;
+}

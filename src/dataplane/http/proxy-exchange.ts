@@ -1,0 +1,270 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import type { ErrorCode } from '../../errors.js';
+import type { CompiledRoute, Selection } from '../compiled-table.js';
+import type { UpstreamHandle } from '../upstreams/upstream-registry.js';
+import { BodyLimit } from './body-limit.js';
+import { type RequestEndEvent, requestEndChannel, upstreamRetryChannel } from './diagnostics.js';
+import { type HttpErrorCode, sendError } from './error-responses.js';
+import type { ExchangeHost, ExchangeSettings } from './exchange-settings.js';
+import { RequestHead } from './request-head.js';
+import { routeRequest } from './request-routing.js';
+import { responseHeaders } from './response-head.js';
+import { classifyUpstreamError, type ExchangePhase } from './upstream-errors.js';
+
+/**
+ * One client request proxied to an upstream, and the undici dispatch handler for it: one object per
+ * request, no per-request closures on the data path. Streams both ways with backpressure (undici reads
+ * the request body as the upstream takes it; `onData` pauses undici while the client is slow), retries
+ * on another upstream when that is safe, and answers with an `SG_ERR_*` error otherwise.
+ *
+ * @example
+ * new ProxyExchange(req, res, settings, gateway, 'http').start();
+ */
+export class ProxyExchange implements Dispatcher.DispatchHandler {
+  readonly #req: IncomingMessage;
+  readonly #res: ServerResponse;
+  readonly #settings: ExchangeSettings;
+  readonly #host: ExchangeHost;
+  readonly #scheme: 'http' | 'https';
+  #head!: RequestHead;
+  #route: CompiledRoute | undefined;
+  #secure = false;
+  #dispatch!: Dispatcher.DispatchOptions;
+  #upstream: UpstreamHandle | undefined;
+  #setCookie: string | undefined;
+  #phase: ExchangePhase = 'connect';
+  /** The upstream request started and has not completed or failed yet. */
+  #active = false;
+  #abort: ((err?: Error) => void) | undefined;
+  #resume: (() => void) | undefined;
+  #attempt = 0;
+  #failed: Set<string> | undefined;
+  #clientGone = false;
+  #errorCode: ErrorCode | undefined;
+  #startedAt = 0;
+
+  constructor(
+    req: IncomingMessage,
+    res: ServerResponse,
+    settings: ExchangeSettings,
+    host: ExchangeHost,
+    scheme: 'http' | 'https',
+  ) {
+    this.#req = req;
+    this.#res = res;
+    this.#settings = settings;
+    this.#host = host;
+    this.#scheme = scheme;
+  }
+
+  /** Routes the request and dispatches it; errors are answered here, never thrown. */
+  start(): void {
+    const req = this.#req;
+    const res = this.#res;
+    this.#host.exchangeStarted();
+    res.on('close', this.#onClose);
+    if (requestEndChannel.hasSubscribers) this.#startedAt = performance.now();
+    const head = new RequestHead(req.rawHeaders);
+    this.#head = head;
+    const routed = routeRequest(req, head, this.#host.table, this.#settings, this.#scheme);
+    if (routed.route === undefined) {
+      this.#fail(routed.code, routed.message);
+      return;
+    }
+    const route = routed.route;
+    this.#route = route;
+    this.#secure = routed.secure;
+    const limit = this.#settings.maxBodyBytes;
+    if (limit > 0 && head.contentLength > limit) {
+      this.#fail('SG_ERR_BODY_TOO_LARGE', 'content-length over limit');
+      return;
+    }
+    if (route.route.redirectHttps && !routed.secure) {
+      this.#redirectToHttps(routed.host, routed.pathAndQuery);
+      return;
+    }
+    const selection = route.select(head.cookie, routed.secure);
+    if (selection === undefined) {
+      this.#fail('SG_ERR_NO_UPSTREAM', 'no available upstream');
+      return;
+    }
+    if (head.expectContinue) res.writeContinue();
+    this.#dispatch = {
+      path: routed.forwardPath,
+      method: req.method as Dispatcher.HttpMethod,
+      headers: head.headers,
+      body: head.hasBody ? this.#body(limit) : null,
+    };
+    this.#send(selection);
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.#abort = abort;
+    this.#phase = 'awaiting-response';
+    if (this.#clientGone) abort(CLIENT_GONE);
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    // 1xx (e.g. 103 Early Hints) are informational; the final response follows.
+    if (statusCode < 200) return true;
+    this.#phase = 'streaming-response';
+    this.#resume = resume;
+    this.#upstream!.reportSuccess();
+    const headers = responseHeaders(rawHeaders, this.#setCookie);
+    if (this.#host.closing) headers.push('connection', 'close');
+    this.#res.writeHead(statusCode, statusText || undefined, headers);
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.#res.write(chunk)) return true;
+    this.#res.once('drain', this.#onDrain);
+    return false;
+  }
+
+  onComplete(): void {
+    this.#finishUpstream();
+    this.#res.end();
+  }
+
+  onError(err: Error): void {
+    this.#finishUpstream();
+    const upstream = this.#upstream!;
+    if (this.#clientGone || this.#req.socket.destroyed) {
+      this.#errorCode = 'SG_ERR_CLIENT_ABORTED';
+      return;
+    }
+    const kind = classifyUpstreamError(err as { code?: unknown }, this.#phase);
+    if (kind.failure !== undefined) upstream.reportFailure(kind.failure);
+    const log = {
+      code: kind.code,
+      routeId: this.#route!.route.id,
+      upstreamId: upstream.id,
+      attempt: this.#attempt,
+      method: this.#req.method,
+      host: this.#head.host,
+      cause: (err as { code?: string }).code ?? err.message,
+    };
+    if (this.#phase === 'streaming-response') {
+      this.#errorCode = kind.code;
+      this.#settings.logger.warn(
+        log,
+        'upstream failed while streaming the response; closing the client connection',
+      );
+      this.#res.destroy();
+      return;
+    }
+    const next = this.#mayRetry(kind.retry) ? this.#reselect(upstream.id) : undefined;
+    if (next !== undefined) {
+      this.#settings.logger.warn(log, 'retrying the request on another upstream');
+      if (upstreamRetryChannel.hasSubscribers) {
+        const event = {
+          routeId: log.routeId,
+          upstreamId: upstream.id,
+          errorCode: kind.code,
+          attempt: this.#attempt + 1,
+        };
+        upstreamRetryChannel.publish(event);
+      }
+      this.#send(next);
+      return;
+    }
+    this.#errorCode = kind.code;
+    this.#settings.logger.warn(log, 'upstream request failed');
+    sendError(this.#res, kind.code, this.#host.closing || !this.#req.complete);
+  }
+
+  #send(selection: Selection): void {
+    const upstream = selection.upstream;
+    this.#upstream = upstream;
+    this.#setCookie = selection.setCookie;
+    this.#phase = 'connect';
+    this.#attempt += 1;
+    this.#active = true;
+    upstream.requestStarted();
+    upstream.pool.dispatch(this.#dispatch, this);
+  }
+
+  #body(limit: number): Readable {
+    if (limit === 0 || !this.#head.chunked) return this.#req;
+    const limited = new BodyLimit(limit);
+    this.#req.on('error', (err) => limited.destroy(err));
+    return this.#req.pipe(limited);
+  }
+
+  #mayRetry(retry: 'always' | 'bodyless-idempotent' | 'never'): boolean {
+    if (this.#attempt > this.#settings.maxRetries || retry === 'never') return false;
+    if (retry === 'always') return true;
+    const method = this.#req.method;
+    return !this.#head.hasBody && (method === 'GET' || method === 'HEAD' || method === 'OPTIONS');
+  }
+
+  #reselect(failedId: string): Selection | undefined {
+    this.#failed ??= new Set();
+    this.#failed.add(failedId);
+    return this.#route!.select(this.#head.cookie, this.#secure, this.#failed);
+  }
+
+  #finishUpstream(): void {
+    if (!this.#active) return;
+    this.#active = false;
+    this.#upstream!.requestFinished();
+  }
+
+  #fail(code: HttpErrorCode, message: string): void {
+    this.#errorCode = code;
+    const req = this.#req;
+    this.#settings.logger.warn(
+      { code, routeId: this.#route?.route.id, method: req.method, host: this.#head.host, url: req.url },
+      message,
+    );
+    sendError(this.#res, code, this.#host.closing || !req.complete);
+  }
+
+  #redirectToHttps(host: string, pathAndQuery: string): void {
+    const colon = host.lastIndexOf(':');
+    const hostname = colon > host.lastIndexOf(']') ? host.slice(0, colon) : host;
+    const headers = ['location', `https://${hostname}${pathAndQuery}`, 'content-length', '0'];
+    if (this.#host.closing) headers.push('connection', 'close');
+    this.#res.writeHead(308, headers);
+    this.#res.end();
+  }
+
+  readonly #onDrain = (): void => {
+    this.#resume?.();
+  };
+
+  readonly #onClose = (): void => {
+    const res = this.#res;
+    if (!res.writableFinished) {
+      this.#clientGone = true;
+      this.#errorCode ??= 'SG_ERR_CLIENT_ABORTED';
+      if (this.#active && this.#abort !== undefined) this.#abort(CLIENT_GONE);
+    }
+    this.#host.exchangeEnded();
+    if (requestEndChannel.hasSubscribers) requestEndChannel.publish(this.#endEvent());
+  };
+
+  #endEvent(): RequestEndEvent {
+    const req = this.#req;
+    return {
+      method: req.method ?? '',
+      host: this.#head?.host ?? '',
+      url: req.url ?? '',
+      routeId: this.#route?.route.id,
+      upstreamId: this.#upstream?.id,
+      status: this.#clientGone ? 0 : this.#res.statusCode,
+      durationMs: this.#startedAt === 0 ? 0 : performance.now() - this.#startedAt,
+      retries: Math.max(0, this.#attempt - 1),
+      errorCode: this.#errorCode,
+      upgrade: false,
+    };
+  }
+}
+
+/** The reason undici is given when the client went away mid-exchange. */
+const CLIENT_GONE = Object.assign(new Error('client closed the connection'), {
+  code: 'SG_ERR_CLIENT_ABORTED',
+});

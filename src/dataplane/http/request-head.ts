@@ -1,0 +1,97 @@
+import { connectionTokens, removeNamed } from './connection-tokens.js';
+import { IncomingForwarding } from './forwarding.js';
+
+/**
+ * One pass over a request's raw headers: collects what routing and proxying need and builds the
+ * upstream header list (flat `[name, value, ...]`, the form undici takes) without hop-by-hop headers
+ * (RFC 9110 §7.6.1), `Expect` (the gateway answers `100-continue` itself) and the client's
+ * forwarding headers (re-added by `appendForwardingHeaders`).
+ */
+export class RequestHead {
+  /** Host header as sent (port included); empty when absent. */
+  host = '';
+  /** All Cookie headers joined with `; `. */
+  cookie: string | undefined = undefined;
+  /** Content-Length as sent; -1 when absent. */
+  contentLength = -1;
+  chunked = false;
+  expectContinue = false;
+  /** The Upgrade header, when the client asks for a protocol switch. */
+  upgrade: string | undefined = undefined;
+  readonly forwarding = new IncomingForwarding();
+  /** Headers for the upstream request. */
+  readonly headers: string[] = [];
+
+  constructor(rawHeaders: readonly string[]) {
+    let listed: string[] | undefined;
+    const out = this.headers;
+    const fwd = this.forwarding;
+    for (let i = 0; i < rawHeaders.length; i += 2) {
+      const name = rawHeaders[i]!;
+      const value = rawHeaders[i + 1]!;
+      switch (name.toLowerCase()) {
+        case 'host':
+          this.host = value;
+          out.push(name, value);
+          break;
+        case 'cookie':
+          this.cookie = this.cookie === undefined ? value : `${this.cookie}; ${value}`;
+          out.push(name, value);
+          break;
+        case 'content-length':
+          this.contentLength = Number(value);
+          out.push(name, value);
+          break;
+        case 'connection':
+          listed = connectionTokens(value, listed);
+          break;
+        case 'transfer-encoding':
+          this.chunked = true;
+          break;
+        case 'expect':
+          this.expectContinue = value.toLowerCase() === '100-continue';
+          break;
+        case 'upgrade':
+          this.upgrade = value;
+          break;
+        case 'keep-alive':
+        case 'te':
+        case 'trailer':
+        case 'http2-settings':
+          break;
+        case 'x-forwarded-for':
+          fwd.xForwardedFor = fwd.xForwardedFor === undefined ? value : `${fwd.xForwardedFor}, ${value}`;
+          break;
+        case 'x-forwarded-proto':
+          fwd.xForwardedProto ??= value;
+          break;
+        case 'x-forwarded-host':
+          fwd.xForwardedHost ??= value;
+          break;
+        case 'x-forwarded-port':
+          fwd.xForwardedPort ??= value;
+          break;
+        case 'x-real-ip':
+          fwd.xRealIp ??= value;
+          break;
+        case 'forwarded':
+          fwd.forwarded = fwd.forwarded === undefined ? value : `${fwd.forwarded}, ${value}`;
+          break;
+        default:
+          if (!isProxyHeader(name)) out.push(name, value);
+      }
+    }
+    if (listed !== undefined) removeNamed(out, listed);
+  }
+
+  /** Whether a body follows the head. */
+  get hasBody(): boolean {
+    return this.chunked || this.contentLength > 0;
+  }
+}
+
+function isProxyHeader(name: string): boolean {
+  return (
+    name.length > 6 && (name.charCodeAt(0) | 0x20) === 0x70 && name.slice(0, 6).toLowerCase() === 'proxy-'
+  );
+}

@@ -1,0 +1,77 @@
+import type { IncomingMessage } from 'node:http';
+import type { CompiledRoute, CompiledTable } from '../compiled-table.js';
+import { requestStartChannel } from './diagnostics.js';
+import type { HttpErrorCode } from './error-responses.js';
+import type { ExchangeSettings } from './exchange-settings.js';
+import { appendForwardingHeaders } from './forwarding.js';
+import type { RequestHead } from './request-head.js';
+import { resolveTarget } from './request-target.js';
+import { plainAddress } from './trusted-proxies.js';
+
+/** A request that matched a route; its forwarding headers are in `RequestHead.headers`. */
+export interface RoutedRequest {
+  route: CompiledRoute;
+  forwardPath: string;
+  /** Host and path+query the request was routed on. */
+  host: string;
+  pathAndQuery: string;
+  /** The client reached the edge over https (own TLS, or a trusted proxy's `X-Forwarded-Proto`). */
+  secure: boolean;
+}
+
+/** Why a request could not be routed. */
+export interface RoutingFailure {
+  route: undefined;
+  code: HttpErrorCode;
+  message: string;
+}
+
+const BAD_TARGET: RoutingFailure = {
+  route: undefined,
+  code: 'SG_ERR_BAD_REQUEST',
+  message: 'invalid request target',
+};
+const NO_TABLE: RoutingFailure = {
+  route: undefined,
+  code: 'SG_ERR_NO_UPSTREAM',
+  message: 'no routing table loaded yet',
+};
+const NO_ROUTE: RoutingFailure = { route: undefined, code: 'SG_ERR_NO_ROUTE', message: 'no route matches' };
+
+/**
+ * Matches a request against `table` and, on a match, appends this hop's forwarding headers to
+ * `head.headers`. Shared by plain requests and upgrades.
+ */
+export function routeRequest(
+  req: IncomingMessage,
+  head: RequestHead,
+  table: CompiledTable | undefined,
+  settings: ExchangeSettings,
+  scheme: 'http' | 'https',
+): RoutedRequest | RoutingFailure {
+  const target = resolveTarget(req.url ?? '', head.host);
+  if (target === undefined) return BAD_TARGET;
+  if (table === undefined) return NO_TABLE;
+  const match = table.match(target.host, target.pathAndQuery);
+  if (requestStartChannel.hasSubscribers) {
+    requestStartChannel.publish({
+      method: req.method,
+      host: head.host,
+      url: req.url,
+      routeId: match?.route.route.id,
+    });
+  }
+  if (match === undefined) return NO_ROUTE;
+  const socket = req.socket;
+  const peer = plainAddress(socket.remoteAddress ?? '');
+  const proxies = settings.proxies;
+  const hop = { peer, trusted: proxies.trusts(peer), scheme, port: socket.localPort ?? 0 };
+  const proto = appendForwardingHeaders(head.headers, head.forwarding, head.host, hop, proxies);
+  return {
+    route: match.route,
+    forwardPath: match.forwardPath,
+    host: target.host,
+    pathAndQuery: target.pathAndQuery,
+    secure: proto === 'https',
+  };
+}

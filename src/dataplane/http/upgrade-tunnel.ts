@@ -1,0 +1,264 @@
+import type { IncomingMessage } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import type { ErrorCode } from '../../errors.js';
+import type { CompiledRoute, Selection } from '../compiled-table.js';
+import type { UpstreamHandle } from '../upstreams/upstream-registry.js';
+import { type RequestEndEvent, requestEndChannel, upstreamRetryChannel } from './diagnostics.js';
+import { ERROR_STATUS, type HttpErrorCode, writeRawError } from './error-responses.js';
+import type { ExchangeHost, ExchangeSettings } from './exchange-settings.js';
+import { rewriteRawResponseHead } from './raw-response-head.js';
+import { RequestHead } from './request-head.js';
+import { routeRequest } from './request-routing.js';
+import { classifyUpstreamError, type ExchangePhase } from './upstream-errors.js';
+
+/**
+ * Proxies a request with `Upgrade` (WebSocket or any other protocol) as raw bidirectional streams.
+ * It writes the request itself and reads the upstream's response head, so the sticky Set-Cookie can be
+ * added to the 101 (or to a refusal such as 401); then both sockets are piped and closed together.
+ * Connect failures are retried on another upstream like plain requests.
+ *
+ * @example
+ * server.on('upgrade', (req, socket, head) => new UpgradeTunnel(req, socket as Socket, head, settings, gateway, 'http').start());
+ */
+export class UpgradeTunnel {
+  readonly #req: IncomingMessage;
+  readonly #client: Socket;
+  /** Bytes the client sent after the request head (already read by node's parser). */
+  readonly #early: Buffer;
+  readonly #settings: ExchangeSettings;
+  readonly #host: ExchangeHost;
+  readonly #scheme: 'http' | 'https';
+  #head!: RequestHead;
+  #route: CompiledRoute | undefined;
+  #secure = false;
+  #request!: Buffer;
+  #upstream: UpstreamHandle | undefined;
+  #socket: Socket | undefined;
+  #setCookie: string | undefined;
+  #phase: ExchangePhase = 'connect';
+  #received: Buffer = Buffer.alloc(0);
+  #lastError: { code?: unknown; message?: string } | undefined;
+  #attempt = 0;
+  #failed: Set<string> | undefined;
+  #status = 0;
+  #errorCode: ErrorCode | undefined;
+  #clientGone = false;
+  #ended = false;
+  #startedAt = 0;
+
+  constructor(
+    req: IncomingMessage,
+    client: Socket,
+    early: Buffer,
+    settings: ExchangeSettings,
+    host: ExchangeHost,
+    scheme: 'http' | 'https',
+  ) {
+    this.#req = req;
+    this.#client = client;
+    this.#early = early;
+    this.#settings = settings;
+    this.#host = host;
+    this.#scheme = scheme;
+  }
+
+  /** Routes the upgrade and connects; refusals are answered on the raw socket, never thrown. */
+  start(): void {
+    const client = this.#client;
+    this.#host.exchangeStarted();
+    this.#host.tunnelOpened(client);
+    if (requestEndChannel.hasSubscribers) this.#startedAt = performance.now();
+    client.on('error', ignore);
+    client.on('close', this.#onClientClose);
+    const head = new RequestHead(this.#req.rawHeaders);
+    this.#head = head;
+    const routed = routeRequest(this.#req, head, this.#host.table, this.#settings, this.#scheme);
+    if (routed.route === undefined) {
+      this.#refuse(routed.code, routed.message);
+      return;
+    }
+    this.#route = routed.route;
+    this.#secure = routed.secure;
+    const selection = routed.route.select(head.cookie, routed.secure);
+    if (selection === undefined) {
+      this.#refuse('SG_ERR_NO_UPSTREAM', 'no available upstream');
+      return;
+    }
+    this.#request = serializeRequest(this.#req.method ?? 'GET', routed.forwardPath, head);
+    this.#connect(selection);
+  }
+
+  #connect(selection: Selection): void {
+    const upstream = selection.upstream;
+    this.#upstream = upstream;
+    this.#setCookie = selection.setCookie;
+    this.#phase = 'connect';
+    this.#received = Buffer.alloc(0);
+    this.#lastError = undefined;
+    this.#attempt += 1;
+    upstream.requestStarted();
+    const socket = connect({ host: upstream.host, port: upstream.port });
+    this.#socket = socket;
+    socket.setTimeout(this.#settings.tunnelConnectTimeoutMs);
+    socket.on('connect', this.#onConnect);
+    socket.on('data', this.#onResponseHead);
+    socket.on('timeout', this.#onTimeout);
+    socket.on('error', this.#onError);
+    socket.on('close', this.#onUpstreamClose);
+  }
+
+  readonly #onConnect = (): void => {
+    const socket = this.#socket!;
+    this.#phase = 'awaiting-response';
+    socket.setTimeout(this.#settings.tunnelHeadersTimeoutMs);
+    socket.setNoDelay(true);
+    socket.write(this.#request);
+    if (this.#early.length > 0) socket.write(this.#early);
+  };
+
+  readonly #onResponseHead = (chunk: Buffer): void => {
+    this.#received = this.#received.length === 0 ? chunk : Buffer.concat([this.#received, chunk]);
+    const parsed = rewriteRawResponseHead(this.#received, this.#setCookie, this.#settings.maxHeaderBytes);
+    if (parsed === 'incomplete') return;
+    const socket = this.#socket!;
+    if (parsed === 'invalid') {
+      this.#lastError = { code: 'HPE_INVALID_RESPONSE_HEAD' };
+      socket.destroy();
+      return;
+    }
+    socket.off('data', this.#onResponseHead);
+    socket.setTimeout(0);
+    this.#phase = 'streaming-response';
+    this.#status = parsed.status;
+    this.#upstream!.reportSuccess();
+    const client = this.#client;
+    client.setTimeout(0);
+    client.setNoDelay(true);
+    client.write(parsed.head);
+    if (parsed.rest.length > 0) client.write(parsed.rest);
+    socket.pipe(client);
+    client.pipe(socket);
+  };
+
+  readonly #onTimeout = (): void => {
+    this.#lastError = {
+      code: this.#phase === 'connect' ? 'UND_ERR_CONNECT_TIMEOUT' : 'UND_ERR_HEADERS_TIMEOUT',
+    };
+    this.#socket!.destroy();
+  };
+
+  readonly #onError = (err: Error): void => {
+    this.#lastError ??= err as { code?: unknown };
+  };
+
+  readonly #onUpstreamClose = (): void => {
+    const upstream = this.#upstream!;
+    this.#socket = undefined;
+    upstream.requestFinished();
+    if (this.#clientGone) {
+      this.#end();
+      return;
+    }
+    if (this.#phase === 'streaming-response') {
+      this.#client.destroySoon();
+      return;
+    }
+    const err = this.#lastError ?? { code: 'UND_ERR_SOCKET' };
+    const kind = classifyUpstreamError(err, this.#phase);
+    if (kind.failure !== undefined) upstream.reportFailure(kind.failure);
+    const log = {
+      code: kind.code,
+      routeId: this.#route!.route.id,
+      upstreamId: upstream.id,
+      attempt: this.#attempt,
+      host: this.#head.host,
+      upgrade: this.#head.upgrade,
+      cause: err.code ?? err.message,
+    };
+    const next = this.#mayRetry(kind.retry) ? this.#reselect(upstream.id) : undefined;
+    if (next === undefined) {
+      this.#settings.logger.warn(log, 'upgrade to the upstream failed');
+      this.#errorCode = kind.code;
+      this.#status = ERROR_STATUS[kind.code];
+      writeRawError(this.#client, this.#status, kind.code);
+      return;
+    }
+    this.#settings.logger.warn(log, 'retrying the upgrade on another upstream');
+    if (upstreamRetryChannel.hasSubscribers) {
+      const event = {
+        routeId: log.routeId,
+        upstreamId: upstream.id,
+        errorCode: kind.code,
+        attempt: this.#attempt + 1,
+      };
+      upstreamRetryChannel.publish(event);
+    }
+    this.#connect(next);
+  };
+
+  readonly #onClientClose = (): void => {
+    this.#clientGone = true;
+    if (this.#phase !== 'streaming-response') this.#errorCode ??= 'SG_ERR_CLIENT_ABORTED';
+    if (this.#socket === undefined) this.#end();
+    else this.#socket.destroy();
+  };
+
+  #mayRetry(retry: 'always' | 'bodyless-idempotent' | 'never'): boolean {
+    if (this.#attempt > this.#settings.maxRetries || retry === 'never') return false;
+    // After a reset the upstream may have seen the request; that is harmless for the GET of an upgrade
+    // unless the client already sent bytes on the new protocol.
+    return retry === 'always' || (this.#early.length === 0 && this.#req.method === 'GET');
+  }
+
+  #reselect(failedId: string): Selection | undefined {
+    this.#failed ??= new Set();
+    this.#failed.add(failedId);
+    return this.#route!.select(this.#head.cookie, this.#secure, this.#failed);
+  }
+
+  #refuse(code: HttpErrorCode, message: string): void {
+    this.#errorCode = code;
+    this.#status = ERROR_STATUS[code];
+    const req = this.#req;
+    this.#settings.logger.warn(
+      { code, routeId: this.#route?.route.id, host: this.#head.host, url: req.url },
+      message,
+    );
+    writeRawError(this.#client, this.#status, code);
+  }
+
+  #end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#host.tunnelClosed(this.#client);
+    this.#host.exchangeEnded();
+    if (requestEndChannel.hasSubscribers) requestEndChannel.publish(this.#endEvent());
+  }
+
+  #endEvent(): RequestEndEvent {
+    const req = this.#req;
+    return {
+      method: req.method ?? '',
+      host: this.#head?.host ?? '',
+      url: req.url ?? '',
+      routeId: this.#route?.route.id,
+      upstreamId: this.#upstream?.id,
+      status: this.#status,
+      durationMs: this.#startedAt === 0 ? 0 : performance.now() - this.#startedAt,
+      retries: Math.max(0, this.#attempt - 1),
+      errorCode: this.#errorCode,
+      upgrade: true,
+    };
+  }
+}
+
+function ignore(): void {}
+
+/** The upgrade request as the upstream gets it: origin-form path, filtered headers, this hop's forwarding headers. */
+function serializeRequest(method: string, path: string, head: RequestHead): Buffer {
+  let text = `${method} ${path} HTTP/1.1\r\n`;
+  const headers = head.headers;
+  for (let i = 0; i < headers.length; i += 2) text += `${headers[i]}: ${headers[i + 1]}\r\n`;
+  text += `connection: upgrade\r\nupgrade: ${head.upgrade}\r\n\r\n`;
+  return Buffer.from(text, 'latin1');
+}
