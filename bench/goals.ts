@@ -1,0 +1,87 @@
+import { type ConnectionCost, find, type Summary } from './macro/summary.js';
+
+/** One performance goal and how this run measured against it. */
+export interface GoalResult {
+  goal: string;
+  measured: string;
+  /** `N/A` when the run lacks the data (target skipped or failed, variant not run). */
+  status: 'PASS' | 'MISS' | 'N/A';
+}
+
+const subject = 'swarmgate';
+const reference = 'nginx';
+
+const na = (goal: string, why: string): GoalResult => ({ goal, measured: why, status: 'N/A' });
+const verdict = (ok: boolean): GoalResult['status'] => (ok ? 'PASS' : 'MISS');
+
+function pair(summaries: Summary[], variant: string): [Summary, Summary] | string {
+  const ours = find(summaries, variant, subject);
+  const theirs = find(summaries, variant, reference);
+  if (!ours || !theirs) return `no ${ours ? reference : subject} result for ${variant}`;
+  return [ours, theirs];
+}
+
+/** req/s ratio; a run with errors misses, since fast error answers would inflate req/s. */
+function throughput(summaries: Summary[], goal: string, variant: string, min: number): GoalResult {
+  const found = pair(summaries, variant);
+  if (typeof found === 'string') return na(goal, found);
+  const [ours, theirs] = found;
+  const ratio = ours.rps / theirs.rps;
+  const errors = ours.errors > 0 ? `, ${ours.errors} errors` : '';
+  return {
+    goal,
+    measured: `${ratio.toFixed(2)}× (${Math.round(ours.rps)} vs ${Math.round(theirs.rps)} req/s${errors})`,
+    status: verdict(ratio >= min && ours.errors === 0),
+  };
+}
+
+function tailLatency(summaries: Summary[], goal: string, variant: string, max: number): GoalResult {
+  const found = pair(summaries, variant);
+  if (typeof found === 'string') return na(goal, found);
+  const [ours, theirs] = found;
+  const ratio = ours.p99Ms / theirs.p99Ms;
+  return {
+    goal,
+    measured: `${ratio.toFixed(2)}× (${ours.p99Ms.toFixed(2)} vs ${theirs.p99Ms.toFixed(2)} ms)`,
+    status: verdict(ratio <= max),
+  };
+}
+
+function connectionCost(costs: ConnectionCost[], goal: string, layout: string, maxUs: number): GoalResult {
+  const cost = costs.find((c) => c.target === subject && c.layout === layout && c.connections === 64);
+  if (!cost) return na(goal, `no ${subject} keep-alive/close pair for ${layout}, 64 connections`);
+  const nginxCost = costs.find((c) => c.target === reference && c.layout === layout && c.connections === 64);
+  const context = nginxCost ? `; nginx ${nginxCost.extraPerConnectionUs.toFixed(1)} µs` : '';
+  return {
+    goal,
+    measured: `${cost.extraPerConnectionUs.toFixed(1)} µs${context}`,
+    status: verdict(cost.extraPerConnectionUs <= maxUs),
+  };
+}
+
+function translateTime(ms: number | undefined): GoalResult {
+  const goal = 'translate 1,000 services × 5 tasks < 50 ms';
+  if (ms === undefined) return na(goal, 'benchTranslate() did not run');
+  return { goal, measured: `${ms.toFixed(1)} ms (median)`, status: verdict(ms < 50) };
+}
+
+/** Checks the goals: swarmgate against nginx in the macro benchmark, and the translate time. */
+export function evaluateGoals(
+  summaries: Summary[],
+  costs: ConnectionCost[],
+  translateMs?: number,
+): GoalResult[] {
+  return [
+    throughput(summaries, '1 core, sticky on: ≥ 0.45× nginx req/s (64 conns)', '1core-64-keepalive', 0.45),
+    tailLatency(summaries, 'p99 ≤ 3× nginx at 64 conns (1 core)', '1core-64-keepalive', 3),
+    tailLatency(summaries, 'p99 ≤ 3× nginx at 64 conns (2 cores)', '2core-64-keepalive', 3),
+    connectionCost(costs, '≤ 100 µs extra CPU per new client connection (1 core)', '1core', 100),
+    throughput(
+      summaries,
+      '--workers 2: ≥ 0.55× nginx req/s on 2 cores (64 conns)',
+      '2core-64-keepalive',
+      0.55,
+    ),
+    translateTime(translateMs),
+  ];
+}

@@ -1,0 +1,87 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { Backend, Route, RoutingTable } from '../../../src/routing/table.js';
+import { benchHost } from '../http-probe.js';
+import type { Origin } from '../origin.js';
+import { freePort } from '../ports.js';
+import { launchProxy, type Target } from './target.js';
+
+const cli = (repoRoot: string) => join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+
+/**
+ * A routing table with one sticky, round-robin route for the bench host, to a backend whose upstreams are
+ * the origin's listeners (host-port mode: one port per upstream, as with host-mode published ports).
+ */
+export function benchTable(origin: Origin): RoutingTable {
+  const backend: Backend = {
+    id: 'bench:hostport:80',
+    service: 'bench',
+    serviceId: 'benchservice0',
+    mode: 'hostport',
+    port: 80,
+    upstreams: origin.ports.map((port, i) => ({
+      id: `task:bench-task-${i + 1}:${port}`,
+      address: `127.0.0.1:${port}`,
+      host: '127.0.0.1',
+      port,
+      task: `bench-task-${i + 1}`,
+      slot: i + 1,
+      node: 'bench-node',
+      nodeHostname: hostname(),
+      state: 'ready',
+    })),
+  };
+  const route: Route = {
+    id: 'bench/default',
+    service: 'bench',
+    name: 'default',
+    hosts: [benchHost],
+    path: '/',
+    stripPath: false,
+    priority: 0,
+    backend: backend.id,
+    sticky: { cookie: 'sg_bench' },
+    balance: 'round-robin',
+    health: null,
+    tls: false,
+    redirectHttps: false,
+  };
+  const content = { routes: [route], backends: [backend] };
+  const version = createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 16);
+  return { version, ...content, diagnostics: [] };
+}
+
+/** swarmgate `run --table`: the bench table, a sticky secret, `--workers` on two cores. */
+export const swarmgate: Target = {
+  name: 'swarmgate',
+  sticky: true,
+  config: 'run --table (1 route, sticky cookie, round-robin), --log-level warn, --workers 2 on 2 cores',
+  unavailable: (repoRoot) => (existsSync(cli(repoRoot)) ? undefined : `${cli(repoRoot)} is not built`),
+  start: (context) => {
+    const { dir, layout, origin, repoRoot } = context;
+    return launchProxy(context, process.execPath, async (port) => {
+      const table = join(dir, 'table.json');
+      const secret = join(dir, 'sticky-secret');
+      await writeFile(table, JSON.stringify(benchTable(origin), null, 2));
+      await writeFile(secret, randomBytes(32).toString('hex'), { mode: 0o600 });
+      return [
+        cli(repoRoot),
+        'run',
+        '--table',
+        table,
+        '--http',
+        `127.0.0.1:${port}`,
+        '--admin',
+        `127.0.0.1:${await freePort()}`,
+        ...(layout.workers > 1 ? ['--workers', String(layout.workers)] : []),
+        '--sticky-secret-file',
+        secret,
+        '--log-level',
+        'warn',
+      ];
+    });
+  },
+};

@@ -1,0 +1,99 @@
+import { parseArgs } from 'node:util';
+import { type CoreLayout, oneCore, twoCores } from './macro/layout.js';
+
+/** One load shape: a core layout, a connection count, and keep-alive or `Connection: close`. */
+export interface Variant {
+  layout: CoreLayout;
+  connections: number;
+  close: boolean;
+}
+
+/** Stable id of a variant, used as a key in the JSON results: `1core-64-keepalive`. */
+export function variantId(v: Variant): string {
+  return `${v.layout.id}-${v.connections}-${v.close ? 'close' : 'keepalive'}`;
+}
+
+/** A heading for a variant: `1 core (…) · 64 connections · keep-alive`. */
+export function variantLabel(v: Variant): string {
+  return `${v.layout.label} · ${v.connections} connections · ${v.close ? 'Connection: close' : 'keep-alive'}`;
+}
+
+/** What `npm run bench` runs. */
+export interface BenchOptions {
+  quick: boolean;
+  /** Measured seconds per wrk run. */
+  durationS: number;
+  /** Unmeasured wrk seconds before a target's first repetition of each variant. */
+  warmupS: number;
+  /** Repetitions per (variant, target); the report shows their median. */
+  reps: number;
+  /** Target names to run (`direct,nginx,haproxy,caddy,swarmgate`); all when undefined. */
+  targets: string[] | undefined;
+  variants: Variant[];
+  /** Run `bench/setup.sh` (installs wrk and the proxies when missing). */
+  setup: boolean;
+  /** Skip the macro benchmark (micro benchmarks only). */
+  microOnly: boolean;
+}
+
+const keepAlive = (layout: CoreLayout, connections: number): Variant => ({
+  layout,
+  connections,
+  close: false,
+});
+const close = (layout: CoreLayout, connections: number): Variant => ({ layout, connections, close: true });
+
+const fullVariants = [oneCore, twoCores].flatMap((layout) => [
+  keepAlive(layout, 64),
+  keepAlive(layout, 256),
+  close(layout, 64),
+]);
+const quickVariants = [keepAlive(oneCore, 64), close(oneCore, 64), keepAlive(twoCores, 64)];
+
+const usage = `usage: npm run bench -- [--quick] [--reps N] [--duration S] [--targets a,b] [--skip-setup] [--micro-only]
+env: BENCH_QUICK=1, BENCH_REPS, BENCH_DURATION, BENCH_TARGETS (same meaning)`;
+
+/**
+ * Reads flags, falling back to `BENCH_*` environment variables.
+ *
+ * @example
+ * parseOptions(['--quick'], {}).durationS // 2
+ */
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean' },
+      reps: { type: 'string' },
+      duration: { type: 'string' },
+      targets: { type: 'string' },
+      'skip-setup': { type: 'boolean' },
+      'micro-only': { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
+  const quick = values.quick ?? env.BENCH_QUICK === '1';
+  const targets = values.targets ?? env.BENCH_TARGETS;
+  return {
+    quick,
+    durationS: positive(values.duration ?? env.BENCH_DURATION, quick ? 2 : 5, 'duration'),
+    warmupS: 1,
+    reps: positive(values.reps ?? env.BENCH_REPS, quick ? 2 : 3, 'reps'),
+    targets: targets ? targets.split(',').map((t) => t.trim()) : undefined,
+    variants: quick ? quickVariants : fullVariants,
+    setup: !values['skip-setup'],
+    microOnly: values['micro-only'] ?? false,
+  };
+}
+
+function positive(text: string | undefined, fallback: number, name: string): number {
+  if (text === undefined || text === '') return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`--${name} must be a positive integer, got ${text}\n${usage}`);
+  return n;
+}

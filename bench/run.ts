@@ -1,0 +1,62 @@
+/**
+ * `npm run bench`: micro benchmarks, then the macro benchmark (wrk → proxy → origin on loopback), then a
+ * markdown report on stdout and in `bench/results/<timestamp>.{md,json}`. Progress goes to stderr.
+ * Not part of `npm test`. See docs/benchmarks.md.
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { evaluateGoals } from './goals.js';
+import { Supervisor } from './macro/processes.js';
+import { allTargets, runMacro } from './macro/run-macro.js';
+import { connectionCosts, summarize } from './macro/summary.js';
+import { collectMeta } from './meta.js';
+import { runMicroBenches, translateMs } from './micro.js';
+import { type BenchOptions, parseOptions, variantId } from './options.js';
+import { type BenchReport, renderMarkdown, writeReport } from './report.js';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/** Installs wrk and the reference proxies when missing (bench/setup.sh, Debian packages). */
+function setup(): void {
+  const { status } = spawnSync('bash', [join(repoRoot, 'bench', 'setup.sh')], { stdio: ['ignore', 2, 2] });
+  if (status !== 0) throw new Error(`bench/setup.sh failed with status ${status}`);
+}
+
+async function bench(options: BenchOptions, supervisor: Supervisor): Promise<void> {
+  if (options.setup && !options.microOnly) setup();
+  const startedAt = new Date().toISOString();
+  const micro = await runMicroBenches(log);
+  const macro = options.microOnly ? undefined : await runMacro(options, supervisor, repoRoot, log);
+  const summaries = summarize(macro?.samples ?? []);
+  const costs = connectionCosts(summaries, options.variants);
+  const report: BenchReport = {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    options: { ...options, variants: options.variants.map(variantId) },
+    meta: collectMeta(repoRoot),
+    targets: allTargets.map(({ name, sticky, config }) => ({ name, sticky, config })),
+    macro,
+    summaries,
+    connectionCosts: costs,
+    goals: evaluateGoals(summaries, costs, translateMs(micro)),
+    micro,
+  };
+  const markdown = renderMarkdown(report, options);
+  process.stdout.write(markdown);
+  const paths = await writeReport(report, markdown, join(repoRoot, 'bench', 'results'));
+  for (const g of report.goals) log(`${g.status.padEnd(4)}  ${g.goal} — ${g.measured}`);
+  log(`wrote ${paths.join(' and ')}`);
+}
+
+const supervisor = new Supervisor();
+supervisor.installExitHandlers();
+try {
+  await bench(parseOptions(process.argv.slice(2), process.env), supervisor);
+} catch (error) {
+  log(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  process.exitCode = 1;
+} finally {
+  await supervisor.stopAll();
+}
