@@ -1,0 +1,32 @@
+import { accept, type Parsed, reject } from './parsed.js';
+
+// Whitespace and control characters never belong in a request target.
+const UNSAFE = /[\s\p{Cc}]/u;
+const DOT_SEGMENT = /\/\.\.?(?:\/|$)/;
+
+/**
+ * A path prefix: starts with `/`, no query (`?`), fragment (`#`), whitespace, empty or dot segments.
+ * Trailing slashes are dropped (`/shop/` → `/shop`), except for the root `/`.
+ *
+ * @example
+ * parsePathPrefix('/shop/'); // { ok: true, value: '/shop' }
+ */
+export function parsePathPrefix(raw: string): Parsed<string> {
+  const expected = 'a path starting with `/`, without `?`, `#`, spaces, `//` or `.`/`..` segments';
+  if (!raw.startsWith('/') || /[?#]/.test(raw) || UNSAFE.test(raw)) return reject(expected);
+  const path = raw.replace(/\/+$/, '') || '/';
+  if (path.includes('//') || DOT_SEGMENT.test(path)) return reject(expected);
+  return accept(path);
+}
+
+/**
+ * The request target of an active health check: a path starting with `/`, optionally with a query.
+ *
+ * @example
+ * parseHealthPath('/healthz?full=1'); // { ok: true, value: '/healthz?full=1' }
+ */
+export function parseHealthPath(raw: string): Parsed<string> {
+  return raw.startsWith('/') && !raw.includes('#') && !UNSAFE.test(raw)
+    ? accept(raw)
+    : reject('a path starting with `/` (a query is allowed), without `#` or spaces');
+}

@@ -1,0 +1,59 @@
+import type { NetworkInfo, NodeInfo, ServiceInfo, SwarmSnapshot, TaskInfo } from '../discovery/snapshot.js';
+import { compareStrings } from './order.js';
+import type { TranslateContext } from './table.js';
+
+/**
+ * Lookups over one snapshot, built once per translation so that per-route work is O(1) per task.
+ * Only what can carry traffic is indexed: tasks that are `running` on a known, `ready` node of a
+ * service that still exists.
+ */
+export class SnapshotIndex {
+  readonly services: ServiceInfo[];
+  readonly nodes: ReadonlyMap<string, NodeInfo>;
+  readonly networks: ReadonlyMap<string, NetworkInfo>;
+  /** Nodes the routing mesh can be reached on: `ready` and `active`, sorted by id. */
+  readonly meshNodes: NodeInfo[];
+  /** Ids of the non-ingress networks the gateway is attached to. */
+  readonly gatewayNetworks: ReadonlySet<string>;
+  readonly #liveTasks = new Map<string, TaskInfo[]>();
+
+  constructor(snapshot: SwarmSnapshot, context: TranslateContext) {
+    this.services = [...snapshot.services].sort(
+      (a, b) => compareStrings(a.name, b.name) || compareStrings(a.id, b.id),
+    );
+    this.nodes = new Map(snapshot.nodes.map((n) => [n.id, n]));
+    this.networks = new Map(snapshot.networks.map((n) => [n.id, n]));
+    this.meshNodes = snapshot.nodes
+      .filter((n) => n.state === 'ready' && n.availability === 'active')
+      .sort((a, b) => compareStrings(a.id, b.id));
+    const wanted = new Set(context.networks);
+    this.gatewayNetworks = new Set(
+      snapshot.networks
+        .filter((n) => !n.ingress && (wanted.has(n.id) || wanted.has(n.name)))
+        .map((n) => n.id),
+    );
+    const serviceIds = new Set(snapshot.services.map((s) => s.id));
+    for (const task of snapshot.tasks) {
+      if (task.state !== 'running' || !serviceIds.has(task.serviceId)) continue;
+      if (this.nodes.get(task.nodeId)?.state !== 'ready') continue;
+      const list = this.#liveTasks.get(task.serviceId);
+      if (list === undefined) this.#liveTasks.set(task.serviceId, [task]);
+      else list.push(task);
+    }
+  }
+
+  /** The service's tasks that are running on a ready node (in no particular order). */
+  liveTasks(serviceId: string): readonly TaskInfo[] {
+    return this.#liveTasks.get(serviceId) ?? [];
+  }
+
+  /** The service's networks a task-mode upstream could use: known, non-ingress. */
+  taskNetworks(service: ServiceInfo): NetworkInfo[] {
+    return service.networks
+      .flatMap((id) => {
+        const network = this.networks.get(id);
+        return network === undefined || network.ingress ? [] : [network];
+      })
+      .sort((a, b) => compareStrings(a.id, b.id));
+  }
+}

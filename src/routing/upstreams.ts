@@ -1,0 +1,77 @@
+import type { NodeInfo, TaskInfo } from '../discovery/snapshot.js';
+import { sortById } from './order.js';
+import type { SnapshotIndex } from './snapshot-index.js';
+import type { Upstream } from './table.js';
+import type { UpstreamTarget } from './upstream-target.js';
+
+/**
+ * The upstreams of one backend, sorted by id. Task and hostport modes use the service's live tasks
+ * (running on a ready node): a task whose desired state is no longer `running` is `draining`. Mesh
+ * mode uses every ready, active node on the routing mesh's published port.
+ *
+ * @example
+ * buildUpstreams({ mode: 'task', port: 80, network }, 'svc-id', index);
+ * // [{ id: 'task:t1:80', address: '10.232.1.5:80', ... }]
+ */
+export function buildUpstreams(target: UpstreamTarget, serviceId: string, index: SnapshotIndex): Upstream[] {
+  if (target.mode === 'mesh') {
+    const port = target.meshPort!;
+    return index.meshNodes
+      .filter((node) => usableNodeAddress(node.address))
+      .map((node) => ({
+        id: `node:${node.id}:${port}`,
+        address: hostPort(node.address, port),
+        host: node.address,
+        port,
+        node: node.id,
+        nodeHostname: node.hostname,
+        state: 'ready' as const,
+      }));
+  }
+  const upstreams: Upstream[] = [];
+  for (const task of index.liveTasks(serviceId)) {
+    const node = index.nodes.get(task.nodeId)!;
+    const endpoint =
+      target.mode === 'task' ? taskAddress(task, target) : hostPortEndpoint(task, node, target);
+    if (endpoint !== undefined) upstreams.push(taskUpstream(task, node, endpoint.host, endpoint.port));
+  }
+  return sortById(upstreams);
+}
+
+function taskAddress(task: TaskInfo, target: UpstreamTarget): { host: string; port: number } | undefined {
+  const host = task.networks.find((n) => n.networkId === target.network?.id)?.addresses[0];
+  return host === undefined ? undefined : { host, port: target.port };
+}
+
+function hostPortEndpoint(
+  task: TaskInfo,
+  node: NodeInfo,
+  target: UpstreamTarget,
+): { host: string; port: number } | undefined {
+  const published = task.hostPorts.find((p) => p.protocol === 'tcp' && p.targetPort === target.port);
+  if (published === undefined || !usableNodeAddress(node.address)) return undefined;
+  return { host: node.address, port: published.publishedPort };
+}
+
+function taskUpstream(task: TaskInfo, node: NodeInfo, host: string, port: number): Upstream {
+  return {
+    id: `task:${task.id}:${port}`,
+    address: hostPort(host, port),
+    host,
+    port,
+    task: task.id,
+    ...(task.slot === undefined ? {} : { slot: task.slot }),
+    node: node.id,
+    nodeHostname: node.hostname,
+    state: task.desiredState === 'running' ? 'ready' : 'draining',
+  };
+}
+
+function usableNodeAddress(address: string): boolean {
+  return address !== '' && address !== '0.0.0.0';
+}
+
+/** `host:port`, with IPv6 hosts in brackets. */
+export function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}

@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { parseHealthPath, parsePathPrefix } from '../../../src/routing/labels/paths.js';
+import { rule, value } from './parsed-assert.js';
+
+describe('path prefix', () => {
+  test('the root stays `/`', () => {
+    assert.equal(value(parsePathPrefix('/')), '/');
+  });
+  test('drops trailing slashes', () => {
+    assert.equal(value(parsePathPrefix('/shop/')), '/shop');
+    assert.equal(value(parsePathPrefix('/shop/api///')), '/shop/api');
+    assert.equal(value(parsePathPrefix('///')), '/');
+  });
+  test('rejects what is not a plain prefix', () => {
+    for (const bad of ['shop', '/shop?x=1', '/shop#top', '/my shop', '/a//b', '/a/../b', '/.', '']) {
+      assert.match(rule(parsePathPrefix(bad)), /a path starting with `\/`/, bad);
+    }
+  });
+  test('health path allows a query but no fragment or spaces', () => {
+    assert.equal(value(parseHealthPath('/healthz?full=1')), '/healthz?full=1');
+    assert.match(rule(parseHealthPath('healthz')), /starting with `\/`/);
+    assert.match(rule(parseHealthPath('/h#x')), /without `#`/);
+  });
+});
