@@ -16,14 +16,31 @@ node_bin() { readlink -f "$(command -v node)"; }
 node_libs() { ldd "$(node_bin)" | awk '{ for (f = 1; f <= NF; f++) if ($f ~ /^\//) print $f }' | sort -u; }
 certs_file() { readlink -f /etc/ssl/certs/ca-certificates.crt 2>/dev/null || true; }
 
-# Only content counts, not paths: a clone elsewhere must hit the same cache.
 hash_stdin() { sha256sum | cut -c1-16; }
-content_hashes() { sha256sum "$@" | awk '{print $1}'; }
 
+# sha256 of each host file, memoised by path, size, mtime and inode: hashing the 100 MB node binary
+# on every `up` would cost a second.
+host_file_hashes() {
+  local f id sha memo=$CACHE/sha256.memo
+  mkdir -p "$CACHE"
+  for f; do
+    id=$(stat -L -c '%n %s %Y %i' "$f")
+    sha=$(awk -v id="$id" 'substr($0, 1, length(id) + 1) == id " " {print $NF; exit}' "$memo" 2>/dev/null || true)
+    if [[ -z $sha ]]; then
+      sha=$(sha256sum <"$f" | cut -d' ' -f1)
+      echo "$id $sha" >>"$memo"
+    fi
+    echo "$sha"
+  done
+}
+
+# Only content counts, not paths: a clone elsewhere must hit the same cache.
 rig_images_hash() {
-  # shellcheck disable=SC2046 # one path per word
-  content_hashes /usr/bin/busybox "$(node_bin)" $(node_libs) $(certs_file) \
-    "$IMAGES_SRC"/{base,node,whoami}/* "$RIG_SRC/lib/images.sh" | hash_stdin
+  {
+    # shellcheck disable=SC2046 # one path per word
+    host_file_hashes /usr/bin/busybox "$(node_bin)" $(node_libs) $(certs_file)
+    sha256sum "$IMAGES_SRC"/{base,node,whoami}/* "$RIG_SRC/lib/images.sh" | cut -d' ' -f1
+  } | hash_stdin
 }
 
 swarmgate_hash() {
@@ -146,8 +163,7 @@ img_ensure() {
   fi
   exec 8>&-
   for ((i = 1; i <= n; i++)); do
-    img_current "$i" "$hash" "$@" && continue
-    dk "$i" load -q -i "$tar" >/dev/null &
+    img_current "$i" "$hash" "$@" || dk "$i" load -q -i "$tar" >/dev/null &
     pids+=($!)
   done
   for i in "${pids[@]}"; do wait "$i" || die "docker load of $tar failed"; done

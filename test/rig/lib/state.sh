@@ -32,8 +32,12 @@ state_write() { # state_write N M
 
 # A formed rig of exactly this shape whose daemons all answer and whose nodes are all Ready.
 rig_is_up() { # rig_is_up N M
-  local i
+  local i pids=()
   [[ -f $RIG_JSON ]] && shape_read && [[ $RIG_N == "$1" && $RIG_M == "$2" ]] || return 1
-  for ((i = 1; i <= RIG_N; i++)); do node_answers "$i" || return 1; done
+  for ((i = 1; i <= RIG_N; i++)); do
+    node_answers "$i" &
+    pids+=($!)
+  done
+  for i in "${pids[@]}"; do wait "$i" || return 1; done
   swarm_healthy "$RIG_N" "$RIG_M"
 }
