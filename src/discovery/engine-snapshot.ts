@@ -267,11 +267,7 @@ function toTaskInfo(t: EngineTask): TaskInfo {
     desiredState: t.DesiredState,
     state: t.Status.State,
     networks: t.NetworksAttachments.map(toAttachment).sort((a, b) => compare(a.networkId, b.networkId)),
-    hostPorts:
-      t.Status.PortStatus?.Ports.flatMap(toHostPort).sort(
-        (a, b) =>
-          a.targetPort - b.targetPort || compare(a.protocol, b.protocol) || a.publishedPort - b.publishedPort,
-      ) ?? [],
+    hostPorts: hostPorts(t.Status.PortStatus?.Ports ?? []),
   };
   // Global tasks carry no slot (the engine leaves it 0).
   const slot = positive(t.Slot);
@@ -286,10 +282,19 @@ function toAttachment(a: EngineTask['NetworksAttachments'][number]): TaskNetwork
   return { networkId: a.Network.ID, addresses: uniqueSorted(a.Addresses.map(stripPrefixLength)) };
 }
 
-function toHostPort(p: EnginePort): TaskHostPort[] {
-  const published = positive(p.PublishedPort);
-  if (p.PublishMode !== 'host' || published === undefined) return [];
-  return [{ protocol: p.Protocol, targetPort: p.TargetPort, publishedPort: published }];
+/** Host-mode bindings; the engine lists each one twice when it binds both IPv4 and IPv6. */
+function hostPorts(ports: EnginePort[]): TaskHostPort[] {
+  const byKey = new Map<string, TaskHostPort>();
+  for (const p of ports) {
+    const published = positive(p.PublishedPort);
+    if (p.PublishMode !== 'host' || published === undefined) continue;
+    const port: TaskHostPort = { protocol: p.Protocol, targetPort: p.TargetPort, publishedPort: published };
+    byKey.set(`${port.protocol}/${port.targetPort}/${port.publishedPort}`, port);
+  }
+  return [...byKey.values()].sort(
+    (a, b) =>
+      a.targetPort - b.targetPort || compare(a.protocol, b.protocol) || a.publishedPort - b.publishedPort,
+  );
 }
 
 function toNodeInfo(n: EngineNode): NodeInfo {
