@@ -154,21 +154,29 @@ function targetsSection(report: BenchReport): string {
 
 const oneLine = (text: string) => text.replace(/\s+/g, ' ').slice(0, 400);
 
+const isRecordList = (value: unknown): value is Record<string, unknown>[] =>
+  Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'object' && v !== null);
+
+/** A micro benchmark's result: scalar fields as a key/value table, lists of records as tables of their own. */
 function renderValue(value: unknown): string {
-  if (Array.isArray(value) && value.every((v) => typeof v === 'object' && v !== null)) {
-    const columns = [...new Set(value.flatMap((v) => Object.keys(v as object)))];
+  if (isRecordList(value)) {
+    const columns = [...new Set(value.flatMap((v) => Object.keys(v)))];
     return table(
       columns,
-      value.map((v) => columns.map((c) => String((v as Record<string, unknown>)[c] ?? ''))),
+      value.map((v) => columns.map((c) => String(v[c] ?? ''))),
     );
   }
-  if (typeof value === 'object' && value !== null) {
-    return table(
+  if (typeof value !== 'object' || value === null) return `\`${String(value)}\``;
+  const entries = Object.entries(value);
+  const lists = entries.filter(([, v]) => isRecordList(v));
+  const scalars = entries.filter(([, v]) => !isRecordList(v));
+  return [
+    table(
       ['', ''],
-      Object.entries(value).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)]),
-    );
-  }
-  return `\`${String(value)}\``;
+      scalars.map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)]),
+    ),
+    ...lists.map(([k, v]) => `${k}:\n\n${renderValue(v)}`),
+  ].join('\n\n');
 }
 
 function microSection(micro: MicroResult[]): string {
