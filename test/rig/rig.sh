@@ -45,16 +45,16 @@ preflight() {
   [[ -d $CG/pids ]] || die "the rig needs the cgroup v1 pids hierarchy at $CG/pids"
 }
 
-# Everything an earlier rig of this id left: processes (even in a crashed session), cgroups, network,
-# mounts, state. Safe on a clean machine.
+# Removes everything a rig of this id has or left: processes (even of a crashed session), cgroups,
+# network, mounts, state. Safe on a clean machine. WHY says what for, in the log.
 clean() {
-  local ns pids leftovers
-  leftovers=$( (
+  local why=$1 ns pids found
+  found=$( (
     [[ -d $STATE ]] && echo state
     cg_empty "$CGROUP_ROOT" || echo processes
     ip link show "$BRIDGE" >/dev/null 2>&1 && echo network
   ) | tr '\n' ' ' || true)
-  [[ -z $leftovers ]] || log "removing leftovers: $leftovers"
+  [[ -z $found ]] || log "$why: $found"
   # Anything inside one of our node namespaces is ours, even if it escaped the cgroups.
   for ns in $(ip netns list | awk -v re="^${NAME_PREFIX}n[0-9]+\$" '$1 ~ re {print $1}'); do
     pids=$(ip netns pids "$ns" 2>/dev/null || true)
@@ -62,6 +62,7 @@ clean() {
     [[ -z $pids ]] || kill -KILL $pids 2>/dev/null || true
   done
   cg_kill "$CGROUP_ROOT"
+  [[ $found != *processes* ]] || log "processes stopped"
   cg_remove "$CGROUP_ROOT"
   net_down
   awk -v p="$STATE/" 'index($2, p) == 1 {print $2}' /proc/self/mounts | sort -r | xargs -r -n1 umount -l
@@ -92,7 +93,7 @@ cmd_up() {
     return
   fi
   preflight
-  clean
+  clean "removing leftovers"
   mkdir -p "$STATE"
   shape_write "$N" "$M"
   net_up "$N"
@@ -121,7 +122,7 @@ cmd_up() {
 
 cmd_down() {
   lock
-  clean
+  clean "removing"
   log "rig $RIG_ID down"
 }
 

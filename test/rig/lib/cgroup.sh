@@ -35,14 +35,23 @@ cg_freeze() { # cg_freeze REL FROZEN|THAWED
   wait_until 10 grep -qx "$2" "$f"
 }
 
-# SIGKILLs every process in the subtree REL. Freezing first stops them from forking meanwhile.
+# Thaws the subtree REL, including cgroups frozen on their own (node-freeze, docker pause): in
+# cgroup v1 those stay frozen when only their parent is thawed.
+cg_thaw_all() {
+  local f
+  [[ -d $CG/freezer/$1 ]] || return 0
+  for f in $(find "$CG/freezer/$1" -name freezer.state); do echo THAWED >"$f"; done
+}
+
+# SIGKILLs every process in the subtree REL. Freezing first stops them from forking meanwhile; a
+# frozen process only dies once thawed.
 cg_kill() {
   local rel=$1 pids
   cg_freeze "$rel" FROZEN || true
   pids=$(cg_pids "$rel")
   # shellcheck disable=SC2086 # one PID per word
   [[ -z $pids ]] || kill -KILL $pids 2>/dev/null || true
-  cg_freeze "$rel" THAWED
+  cg_thaw_all "$rel"
   wait_until 15 cg_empty "$rel" || die "processes in cgroup $rel survived SIGKILL: $(cg_pids "$rel" | tr '\n' ' ')"
 }
 

@@ -63,6 +63,7 @@ term_pid() { # term_pid PID SECS
 # Graceful: dockerd stops its containers, then containerd; stragglers (shims) are killed.
 node_stop() {
   local i=$1 pid
+  cg_thaw_all "$(node_cgroup "$i")" # a frozen daemon cannot handle SIGTERM
   if pid=$(node_pid "$i" dockerd); then term_pid "$pid" 30; fi
   if pid=$(node_pid "$i" containerd); then term_pid "$pid" 10; fi
   cg_kill "$(node_cgroup "$i")"
