@@ -11,7 +11,13 @@ export interface RoutesJson {
     priority: number;
     upstream: { mode: string; port: number };
     sticky: { cookie: string } | null;
-    upstreams: Array<{ address: string; task: string | null; slot: number | null; node: string; state: string }>;
+    upstreams: Array<{
+      address: string;
+      task: string | null;
+      slot: number | null;
+      node: string;
+      state: string;
+    }>;
   }>;
   diagnostics: Array<{ code: string; service: string; label: string; value: string; message: string }>;
 }

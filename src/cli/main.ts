@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { ErrorCodes, SwarmgateError } from '../errors.js';
+import { ExitCode, exitCodeFor } from './exit-codes.js';
+import { routesCommand } from './routes-command.js';
+import { runCommand } from './run-command.js';
+
+const USAGE = `Usage: swarmgate <command> [options]
+
+Commands:
+  run      discover the swarm and serve HTTP (discovery + data plane in one process)
+  routes   print the routing table the swarm's labels give, with diagnostics
+
+swarmgate <command> --help shows the options of a command.
+`;
+
+const commands: Record<string, (argv: string[], out: NodeJS.WritableStream) => Promise<void>> = {
+  run: runCommand,
+  routes: routesCommand,
+};
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+    process.stdout.write(USAGE);
+    return name === undefined ? ExitCode.usage : ExitCode.ok;
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(`swarmgate ${version()}\n`);
+    return ExitCode.ok;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`swarmgate: unknown command "${name}"\n\n${USAGE}`);
+    return ExitCode.usage;
+  }
+  await command(rest, process.stdout);
+  return ExitCode.ok;
+}
+
+/** One clear line per failure, and an exit code that tells the failures apart. */
+function fail(err: unknown): never {
+  if (err instanceof SwarmgateError) {
+    process.stderr.write(`swarmgate: ${err.message} [${err.code}: ${ErrorCodes[err.code]}]\n`);
+    process.exit(exitCodeFor(err.code));
+  }
+  process.stderr.write(`swarmgate: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.exit(ExitCode.failure);
+}
+
+main(process.argv.slice(2)).then((code) => {
+  // `run` keeps serving after main resolves; one-shot commands end here.
+  if (code !== ExitCode.ok || process.argv[2] !== 'run') process.exitCode = code;
+}, fail);

@@ -1,0 +1,151 @@
+import { parseArgs } from 'node:util';
+import { SwarmgateError } from '../errors.js';
+import type { TranslateContext } from '../routing/table.js';
+import { choiceFlag, durationFlag, integerFlag, listFlag, sizeFlag } from './option-values.js';
+
+export const RUN_USAGE = `Usage: swarmgate run [options]
+
+Discovers the swarm (or reads a table file) and serves HTTP on the entrypoints.
+
+Source of routes (one of):
+  --docker URL              Docker endpoint: unix:///path or tcp://host:port (default: DOCKER_HOST,
+                            then unix:///var/run/docker.sock); TLS via DOCKER_TLS_VERIFY/DOCKER_CERT_PATH
+  --table FILE              serve a routing-table JSON file instead (re-read on change and on SIGHUP)
+
+Entrypoints and admin:
+  --http ADDR:PORT          HTTP entrypoint, repeatable; IPv6 as [::]:8080 (default 0.0.0.0:8080)
+  --admin ADDR:PORT         admin API (default 127.0.0.1:9180); non-loopback needs --admin-token-file
+  --admin-token-file FILE   bearer token for the admin API
+
+Routing:
+  --role run|border|ingress which tier this is; each tier gets its own sticky cookie names (default run)
+  --network NAME            networks whose task IPs this gateway reaches, repeatable (default: when run as
+                            a swarm task, its own overlay networks; on a host, none)
+  --sticky-secret-file FILE HMAC key for sticky cookies, shared by every replica and tier
+  --drain-timeout DUR       how long draining tasks keep their sticky sessions (default 30s)
+  --relist-interval DUR     periodic task re-list, the ground truth (default 2s)
+  --trusted-proxies CIDRS   peers whose X-Forwarded-*/Forwarded headers are believed (default none)
+
+Limits and timeouts:
+  --max-header-size SIZE    request head limit, answered 431 (default 16k)
+  --max-body-size SIZE      request body limit, answered 413 (default none)
+  --headers-timeout DUR     time to send a request head (default 30s)
+  --request-timeout DUR     time to send a whole request (default 5m)
+  --idle-timeout DUR        idle keep-alive client connections (default 60s)
+  --connect-timeout DUR     upstream connect timeout (default 5s)
+  --upstream-timeout DUR    upstream response head and body idle timeout (default 60s)
+
+Process:
+  --workers N               worker processes sharing the listeners (default 1: no cluster)
+  --shutdown-grace DUR      on SIGTERM/SIGINT, time for requests in flight (default 10s)
+  --log-level LEVEL         fatal, error, warn, info, debug (default info)
+  -h, --help                this text
+`;
+
+/** Everything `swarmgate run` needs, validated. */
+export interface RunOptions {
+  docker?: string;
+  table?: string;
+  http: string[];
+  admin: string;
+  adminTokenFile?: string;
+  role: TranslateContext['role'];
+  networks?: string[];
+  stickySecretFile?: string;
+  drainTimeoutMs: number;
+  relistIntervalMs: number;
+  trustedProxies: string[];
+  maxHeaderBytes: number;
+  maxBodyBytes: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  idleTimeoutMs: number;
+  connectTimeoutMs: number;
+  upstreamTimeoutMs: number;
+  workers: number;
+  shutdownGraceMs: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug';
+  help: boolean;
+}
+
+/** Parses `swarmgate run` arguments; throws `SG_ERR_CONFIG` naming the bad flag. */
+export function parseRunOptions(argv: string[]): RunOptions {
+  let values: ReturnType<typeof parse>['values'];
+  try {
+    values = parse(argv).values;
+  } catch (err) {
+    throw new SwarmgateError('SG_ERR_CONFIG', (err as Error).message);
+  }
+  if (values.docker !== undefined && values.table !== undefined) {
+    throw new SwarmgateError(
+      'SG_ERR_CONFIG',
+      '--docker and --table are exclusive: choose one source of routes',
+    );
+  }
+  const networks = listFlag(values.network);
+  const http = values.http ?? ['0.0.0.0:8080'];
+  return {
+    ...(values.docker !== undefined ? { docker: values.docker } : {}),
+    ...(values.table !== undefined ? { table: values.table } : {}),
+    http,
+    admin: values.admin ?? '127.0.0.1:9180',
+    ...(values['admin-token-file'] !== undefined ? { adminTokenFile: values['admin-token-file'] } : {}),
+    role: choiceFlag('role', values.role ?? 'run', ['run', 'border', 'ingress'] as const),
+    ...(networks.length > 0 ? { networks } : {}),
+    ...(values['sticky-secret-file'] !== undefined ? { stickySecretFile: values['sticky-secret-file'] } : {}),
+    drainTimeoutMs: durationFlag('drain-timeout', values['drain-timeout'] ?? '30s'),
+    relistIntervalMs: durationFlag('relist-interval', values['relist-interval'] ?? '2s'),
+    trustedProxies: listFlag(values['trusted-proxies']),
+    maxHeaderBytes: sizeFlag('max-header-size', values['max-header-size'] ?? '16k'),
+    maxBodyBytes:
+      values['max-body-size'] === undefined ? 0 : sizeFlag('max-body-size', values['max-body-size']),
+    headersTimeoutMs: durationFlag('headers-timeout', values['headers-timeout'] ?? '30s'),
+    requestTimeoutMs: durationFlag('request-timeout', values['request-timeout'] ?? '5m'),
+    idleTimeoutMs: durationFlag('idle-timeout', values['idle-timeout'] ?? '60s'),
+    connectTimeoutMs: durationFlag('connect-timeout', values['connect-timeout'] ?? '5s'),
+    upstreamTimeoutMs: durationFlag('upstream-timeout', values['upstream-timeout'] ?? '60s'),
+    workers: integerFlag('workers', values.workers ?? '1', 1, 64),
+    shutdownGraceMs: durationFlag('shutdown-grace', values['shutdown-grace'] ?? '10s'),
+    logLevel: choiceFlag('log-level', values['log-level'] ?? 'info', [
+      'fatal',
+      'error',
+      'warn',
+      'info',
+      'debug',
+    ] as const),
+    help: values.help ?? false,
+  };
+}
+
+function parse(argv: string[]) {
+  const text = { type: 'string' } as const;
+  return parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      docker: text,
+      table: text,
+      http: { type: 'string', multiple: true },
+      admin: text,
+      'admin-token-file': text,
+      role: text,
+      network: { type: 'string', multiple: true },
+      'sticky-secret-file': text,
+      'drain-timeout': text,
+      'relist-interval': text,
+      'trusted-proxies': { type: 'string', multiple: true },
+      'max-header-size': text,
+      'max-body-size': text,
+      'headers-timeout': text,
+      'request-timeout': text,
+      'idle-timeout': text,
+      'connect-timeout': text,
+      'upstream-timeout': text,
+      workers: text,
+      'shutdown-grace': text,
+      'log-level': text,
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}

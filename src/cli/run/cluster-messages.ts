@@ -1,0 +1,13 @@
+import type { GatewayRoutesState } from '../../dataplane/http/routes-state.js';
+import type { RoutingTable } from '../../routing/table.js';
+
+/** Primary → worker. The sticky secret travels over IPC so every worker pins alike. */
+export type ToWorker =
+  | { type: 'init'; stickySecret: string }
+  | { type: 'table'; table: RoutingTable }
+  | { type: 'shutdown' };
+
+/** Worker → primary: `ready` once it listens for messages; then runtime state for the admin API. */
+export type ToPrimary =
+  | { type: 'ready' }
+  | { type: 'state'; inflight: number; routes: GatewayRoutesState | undefined };

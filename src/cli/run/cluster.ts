@@ -1,0 +1,87 @@
+import cluster, { type Worker } from 'node:cluster';
+import type { Logger } from 'pino';
+import { AdminServer } from '../../dataplane/http/admin-server.js';
+import type { RoutingTable } from '../../routing/table.js';
+import type { RunOptions } from '../run-options.js';
+import { announceTable } from './announce.js';
+import type { ToPrimary, ToWorker } from './cluster-messages.js';
+import { ClusterState } from './cluster-state.js';
+import { createSource } from './create-source.js';
+import { loadStickySecret, readSecretFile } from './secrets.js';
+import { onShutdownSignal } from './shutdown.js';
+import { runWorker } from './worker.js';
+
+/**
+ * `--workers N`: the primary owns the table source and the admin API; workers share the listeners
+ * (SCHED_NONE: the kernel spreads connections, no hand-off through the primary) and receive each
+ * table over IPC.
+ */
+export async function runCluster(options: RunOptions, logger: Logger): Promise<void> {
+  if (cluster.isWorker) return runWorker(options, logger);
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
+
+  const stickySecret = (await loadStickySecret(options.stickySecretFile, logger)).toString('base64');
+  const token = options.adminTokenFile
+    ? await readSecretFile(options.adminTokenFile, 'admin token')
+    : undefined;
+  const source = createSource(options, logger);
+  const state = new ClusterState();
+  const admin = new AdminServer({
+    listen: options.admin,
+    ...(token ? { token } : {}),
+    source: state,
+    discoveryStatus: () => source.status(),
+    logger,
+  });
+
+  let table: RoutingTable = await source.start();
+  announceTable(logger, table, { cause: 'initial' });
+  const send = (worker: Worker, message: ToWorker) => worker.isConnected() && worker.send(message);
+  const fork = () => {
+    const worker = cluster.fork();
+    worker.on('message', (message: ToPrimary) => {
+      if (message.type === 'state') state.report(worker.id, message);
+      else {
+        send(worker, { type: 'init', stickySecret });
+        send(worker, { type: 'table', table });
+      }
+    });
+  };
+  source.on('table', (next, meta) => {
+    table = next;
+    announceTable(logger, next, meta);
+    for (const worker of Object.values(cluster.workers ?? {}))
+      if (worker) send(worker, { type: 'table', table });
+  });
+  // A worker that keeps dying at start (bad config, port taken) must not become a fork storm.
+  let crashes = 0;
+  const steady = setInterval(() => {
+    crashes = 0;
+  }, 60_000).unref();
+  cluster.on('exit', (worker, code, signal) => {
+    state.forget(worker.id);
+    if (state.closing) return;
+    const delayMs = Math.min(30_000, 250 * 2 ** crashes++);
+    logger.error({ worker: worker.process.pid, code, signal, delayMs }, 'worker died; starting a new one');
+    setTimeout(fork, delayMs).unref();
+  });
+  for (let i = 0; i < options.workers; i++) fork();
+  await admin.listen();
+  logger.info({ workers: options.workers, http: options.http, admin: options.admin }, 'swarmgate is serving');
+
+  onShutdownSignal(logger, async () => {
+    state.closing = true;
+    clearInterval(steady);
+    const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+    await Promise.all(
+      workers.map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            worker.once('exit', () => resolve());
+            send(worker, { type: 'shutdown' });
+          }),
+      ),
+    );
+    await Promise.all([admin.close(), source.close()]);
+  });
+}

@@ -1,0 +1,33 @@
+import type { Logger } from 'pino';
+import { Gateway } from '../../dataplane/gateway.js';
+import { UpstreamRegistry } from '../../dataplane/upstreams/upstream-registry.js';
+import type { RunOptions } from '../run-options.js';
+
+/** The data plane as configured by the flags: an upstream registry plus the gateway that uses it. */
+export function createGateway(options: RunOptions, stickySecret: Buffer, logger: Logger) {
+  const registry = new UpstreamRegistry({
+    connectTimeoutMs: options.connectTimeoutMs,
+    headersTimeoutMs: options.upstreamTimeoutMs,
+    bodyTimeoutMs: options.upstreamTimeoutMs,
+    keepAliveTimeoutMs: 4_000,
+    connectionsPerUpstream: 256,
+    drainTimeoutMs: options.drainTimeoutMs,
+    passive: { maxFails: 3, failWindowMs: 10_000, baseBackoffMs: 1_000, maxBackoffMs: 30_000 },
+  });
+  const gateway = new Gateway({
+    http: options.http,
+    registry,
+    compile: { role: options.role, stickySecret, drainTimeoutMs: options.drainTimeoutMs },
+    logger,
+    trustedProxies: options.trustedProxies,
+    limits: {
+      maxHeaderBytes: options.maxHeaderBytes,
+      maxBodyBytes: options.maxBodyBytes,
+      headersTimeoutMs: options.headersTimeoutMs,
+      requestTimeoutMs: options.requestTimeoutMs,
+      idleTimeoutMs: options.idleTimeoutMs,
+    },
+    tunnelConnectTimeoutMs: options.connectTimeoutMs,
+  });
+  return { gateway, registry };
+}

@@ -1,0 +1,45 @@
+import type { Logger } from 'pino';
+import { AdminServer } from '../../dataplane/http/admin-server.js';
+import type { RunOptions } from '../run-options.js';
+import { announceTable } from './announce.js';
+import { createGateway } from './create-gateway.js';
+import { createSource } from './create-source.js';
+import { loadStickySecret, readSecretFile } from './secrets.js';
+import { onShutdownSignal } from './shutdown.js';
+
+/** `swarmgate run` in one process: table source, data plane and admin API side by side. */
+export async function runSingleProcess(options: RunOptions, logger: Logger): Promise<void> {
+  const stickySecret = await loadStickySecret(options.stickySecretFile, logger);
+  const token = options.adminTokenFile
+    ? await readSecretFile(options.adminTokenFile, 'admin token')
+    : undefined;
+  const source = createSource(options, logger);
+  const { gateway, registry } = createGateway(options, stickySecret, logger);
+  const admin = new AdminServer({
+    listen: options.admin,
+    ...(token ? { token } : {}),
+    source: gateway,
+    discoveryStatus: () => source.status(),
+    logger,
+  });
+
+  const first = await source.start();
+  gateway.setTable(first);
+  announceTable(logger, first, { cause: 'initial' });
+  source.on('table', (table, meta) => {
+    gateway.setTable(table);
+    announceTable(logger, table, meta);
+  });
+  await gateway.listen();
+  await admin.listen();
+  logger.info(
+    { http: gateway.addresses(), admin: options.admin, role: options.role },
+    'swarmgate is serving',
+  );
+
+  onShutdownSignal(logger, async () => {
+    await gateway.close(options.shutdownGraceMs);
+    await Promise.all([admin.close(), source.close(), registry.close()]);
+  });
+  process.on('SIGHUP', () => void source.reload?.());
+}

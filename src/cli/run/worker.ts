@@ -1,0 +1,51 @@
+import type { Logger } from 'pino';
+import type { RunOptions } from '../run-options.js';
+import type { ToPrimary, ToWorker } from './cluster-messages.js';
+import { createGateway } from './create-gateway.js';
+
+const REPORT_INTERVAL_MS = 1000;
+
+/** A cluster worker: a gateway fed by the primary over IPC. It listens once the first table arrives. */
+export async function runWorker(options: RunOptions, logger: Logger): Promise<void> {
+  let started: ReturnType<typeof createGateway> | undefined;
+  let reporter: NodeJS.Timeout | undefined;
+  const report = () => {
+    if (!started) return;
+    const message: ToPrimary = {
+      type: 'state',
+      inflight: started.gateway.inflight,
+      routes: started.gateway.routesState(),
+    };
+    process.send?.(message);
+  };
+  // Primary-initiated shutdown only: a signal to the process group must not stop workers before the primary says so.
+  process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', () => undefined);
+  process.on('message', (message: ToWorker) => {
+    switch (message.type) {
+      case 'init':
+        started ??= createGateway(options, Buffer.from(message.stickySecret, 'base64'), logger);
+        return;
+      case 'table':
+        if (!started) return;
+        if (started.gateway.table === undefined) {
+          started.gateway.setTable(message.table);
+          started.gateway.listen().catch((err: unknown) => {
+            logger.fatal({ err }, 'worker cannot listen');
+            process.exit(1);
+          });
+          reporter = setInterval(report, REPORT_INTERVAL_MS).unref();
+        } else started.gateway.setTable(message.table);
+        return;
+      case 'shutdown':
+        clearInterval(reporter);
+        void (started?.gateway.close(options.shutdownGraceMs) ?? Promise.resolve())
+          .then(() => started?.registry.close())
+          .finally(() => process.exit(0));
+        return;
+    }
+  });
+  // A primary that died without a word (SIGKILL) must not leave orphaned workers serving stale tables.
+  process.on('disconnect', () => process.exit(0));
+  process.send?.({ type: 'ready' } satisfies ToPrimary);
+}

@@ -1,0 +1,99 @@
+import { EventEmitter } from 'node:events';
+import { unwatchFile, watchFile } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { SwarmgateError } from '../../errors.js';
+import type { RoutingTable } from '../../routing/table.js';
+import { parseRoutingTable } from '../../routing/table-schema.js';
+import type { TableSource, TableSourceEvents } from './table-source.js';
+
+/**
+ * Routing tables from a JSON file (static backends, benchmarks, or a table saved from a controller).
+ * The file is re-read when it changes; a bad file is reported and the last good table stays.
+ *
+ * @example
+ * const source = new FileSource('/etc/swarmgate/table.json', logger);
+ * gateway.setTable(await source.start());
+ */
+export class FileSource extends EventEmitter<TableSourceEvents> implements TableSource {
+  readonly #path: string;
+  readonly #logger: Logger;
+  readonly #pollMs: number;
+  #version: string | undefined;
+  #lastError: string | undefined;
+
+  constructor(path: string, logger: Logger, pollMs = 1000) {
+    super();
+    this.#path = path;
+    this.#logger = logger;
+    this.#pollMs = pollMs;
+  }
+
+  /** Reads the file; a missing or invalid file at start is a configuration error. */
+  async start(): Promise<RoutingTable> {
+    const table = await this.#read();
+    this.#version = table.version;
+    // Polling (not fs.watch) survives editors and config tools that replace the file by renaming.
+    watchFile(this.#path, { interval: this.#pollMs, persistent: false }, () => void this.reload());
+    return table;
+  }
+
+  /** Re-reads the file now (also on SIGHUP); keeps the last good table when the file is bad. */
+  async reload(): Promise<void> {
+    try {
+      const table = await this.#read();
+      this.#lastError = undefined;
+      if (table.version === this.#version) return;
+      this.#version = table.version;
+      this.emit('table', table, { cause: 'file' });
+    } catch (err) {
+      this.#lastError = (err as Error).message;
+      this.#logger.error(
+        { code: 'SG_ERR_CONFIG', err: this.#lastError },
+        'table file rejected; keeping the last good table',
+      );
+    }
+  }
+
+  status(): unknown {
+    return {
+      source: 'file',
+      path: this.#path,
+      version: this.#version ?? null,
+      lastError: this.#lastError ?? null,
+    };
+  }
+
+  async close(): Promise<void> {
+    unwatchFile(this.#path);
+  }
+
+  async #read(): Promise<RoutingTable> {
+    let text: string;
+    try {
+      text = await readFile(this.#path, 'utf8');
+    } catch (err) {
+      throw new SwarmgateError(
+        'SG_ERR_CONFIG',
+        `cannot read table file ${this.#path}: ${(err as Error).message}`,
+      );
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      throw new SwarmgateError(
+        'SG_ERR_CONFIG',
+        `table file ${this.#path} is not JSON: ${(err as Error).message}`,
+      );
+    }
+    const parsed = parseRoutingTable(json);
+    if (!parsed.ok) {
+      throw new SwarmgateError(
+        'SG_ERR_CONFIG',
+        `table file ${this.#path} is invalid: ${parsed.errors.join('; ')}`,
+      );
+    }
+    return parsed.table;
+  }
+}
