@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseRunOptions } from '../../../src/cli/run-options.js';
+import { SwarmgateError } from '../../../src/errors.js';
+
+function configError(argv: string[], pattern: RegExp): void {
+  assert.throws(
+    () => parseRunOptions(argv),
+    (err: unknown) =>
+      err instanceof SwarmgateError && err.code === 'SG_ERR_CONFIG' && pattern.test(err.message),
+  );
+}
+
+test('defaults suit a first run on a host', () => {
+  const o = parseRunOptions([]);
+  assert.deepEqual(o.http, ['0.0.0.0:8080']);
+  assert.equal(o.admin, '127.0.0.1:9180');
+  assert.equal(o.role, 'run');
+  assert.equal(o.networks, undefined);
+  assert.equal(o.drainTimeoutMs, 30_000);
+  assert.equal(o.relistIntervalMs, 2_000);
+  assert.equal(o.maxHeaderBytes, 16 * 1024);
+  assert.equal(o.maxBodyBytes, 0);
+  assert.equal(o.workers, 1);
+});
+
+test('repeatable and comma-list flags accumulate', () => {
+  const o = parseRunOptions([
+    '--http',
+    '0.0.0.0:80',
+    '--http',
+    '[::]:80',
+    '--network',
+    'front,back',
+    '--network',
+    'db',
+    '--trusted-proxies',
+    '10.0.0.0/8',
+    '--trusted-proxies',
+    '192.168.0.0/16,fd00::/8',
+  ]);
+  assert.deepEqual(o.http, ['0.0.0.0:80', '[::]:80']);
+  assert.deepEqual(o.networks, ['front', 'back', 'db']);
+  assert.deepEqual(o.trustedProxies, ['10.0.0.0/8', '192.168.0.0/16', 'fd00::/8']);
+});
+
+test('durations and sizes take units', () => {
+  const o = parseRunOptions([
+    '--drain-timeout',
+    '1m30s',
+    '--max-body-size',
+    '10m',
+    '--max-header-size',
+    '32k',
+  ]);
+  assert.equal(o.drainTimeoutMs, 90_000);
+  assert.equal(o.maxBodyBytes, 10 * 1024 * 1024);
+  assert.equal(o.maxHeaderBytes, 32 * 1024);
+});
+
+test('bad values name the flag and the rule', () => {
+  configError(['--drain-timeout', '30'], /--drain-timeout "30": must be a positive duration/);
+  configError(['--max-body-size', 'lots'], /--max-body-size "lots": must be a size/);
+  configError(['--workers', '0'], /--workers "0": must be an integer from 1 to 64/);
+  configError(['--role', 'edge'], /--role "edge": must be one of run, border, ingress/);
+  configError(['--bogus'], /Unknown option '--bogus'/);
+});
+
+test('--docker and --table exclude each other', () => {
+  configError(['--docker', 'unix:///x.sock', '--table', 't.json'], /exclusive/);
+});
