@@ -75,8 +75,8 @@ export function resolveRouteSettings(
     const key = labelFor(name, 'hosts');
     report.error('SG_ERR_LABEL_MISSING', unsetLabel(key), `route ${id} has no hosts: set ${key}`, id);
   }
-  const health = healthCheck(id, values, labels, report);
-  const sticky = stickiness(id, values, labels, report);
+  const health = healthCheck(id, values, labels, own, report);
+  const sticky = stickiness(id, values, own, report);
   if (!valid || values.hosts === undefined || health === undefined) return undefined;
 
   const settings: RouteSettings = {
@@ -113,17 +113,22 @@ function effectiveLabels(
   return labels;
 }
 
-/** The active health check; undefined when its settings contradict each other (an error). */
+/**
+ * The active health check; undefined when its settings contradict each other (an error). Interval or
+ * timeout without a path are warned about only where they are set (`own`): inherited ones are meant for
+ * the routes that do have a health check.
+ */
 function healthCheck(
   id: string,
   values: RouteValues,
   labels: Map<RouteKey, Label>,
+  own: Map<RouteKey, Label>,
   report: Reporter,
 ): HealthCheckConfig | null | undefined {
   const path = values['health.path'];
   if (path === undefined) {
     for (const key of ['health.interval', 'health.timeout'] as const) {
-      const label = labels.get(key);
+      const label = own.get(key);
       if (label === undefined) continue;
       report.warning(
         'SG_ERR_LABEL_MISSING',
@@ -148,10 +153,11 @@ function healthCheck(
   return { path, intervalMs, timeoutMs };
 }
 
+/** Sticky settings; cookie name or max-age without `sticky=cookie` are warned about where they are set. */
 function stickiness(
   id: string,
   values: RouteValues,
-  labels: Map<RouteKey, Label>,
+  own: Map<RouteKey, Label>,
   report: Reporter,
 ): RouteSettings['sticky'] {
   if (values.sticky === 'cookie') {
@@ -161,7 +167,7 @@ function stickiness(
     return sticky;
   }
   for (const key of ['sticky.cookie', 'sticky.max-age'] as const) {
-    const label = labels.get(key);
+    const label = own.get(key);
     if (label === undefined) continue;
     report.warning(
       'SG_ERR_LABEL_MISSING',

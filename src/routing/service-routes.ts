@@ -71,12 +71,12 @@ function reportContainerLabels(service: ServiceInfo, enabled: boolean, report: R
     .sort();
   if (misplaced.length === 0) return;
   const consequence = enabled
-    ? 'they are ignored; only the service labels count'
-    : 'until they are moved the service is not routed';
+    ? 'The service labels are used; these are ignored.'
+    : 'Until then the service is not routed.';
   report.warning(
     'SG_ERR_LABEL_ON_CONTAINER',
     { key: '', value: misplaced.join(', ') },
-    `swarmgate labels are set on the container (\`labels:\` in the stack file), where swarm services do not read them: move them under \`deploy.labels:\`; ${consequence}`,
+    `swarmgate labels are set on the container (\`labels:\` in the stack file), where swarm services do not read them: move them under \`deploy.labels:\`. ${consequence}`,
   );
 }
 

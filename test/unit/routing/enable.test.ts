@@ -65,7 +65,7 @@ test('labels on both container and service: served from the service labels, with
   assert.deepEqual(routeIds(table), ['web/default']);
   const d = onlyDiagnostic(table);
   assert.equal(d.code, 'SG_ERR_LABEL_ON_CONTAINER');
-  assert.match(d.message, /under `deploy\.labels:`; they are ignored/);
+  assert.match(d.message, /under `deploy\.labels:`\. The service labels are used; these are ignored\./);
 });
 
 test('an enabled service without any route is an error', () => {

@@ -99,3 +99,15 @@ test('unscoped path, strip-path and priority without swarmgate.hosts are reporte
   assert.deepEqual([d.severity, d.label, d.value], ['warning', 'swarmgate.path', '/shop']);
   assert.match(d.message, /named routes do not inherit it \(use swarmgate\.routes\.<name>\.path\)/);
 });
+
+test('inherited sticky or health details are not reported on a route that opts out', () => {
+  const web = service('web', {
+    ...serviceWide,
+    ...defaultRoute,
+    'swarmgate.routes.plain.hosts': 'plain.example.com',
+    'swarmgate.routes.plain.sticky': 'none',
+  });
+  const table = translate(snapshot([web]), INGRESS);
+  assert.equal(routeOf(table, 'web/plain').sticky, null);
+  assert.deepEqual(table.diagnostics, []);
+});
