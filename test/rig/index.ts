@@ -132,7 +132,7 @@ export class Rig {
     });
   }
 
-  /** Removes a stack and waits until its services, containers (on Ready nodes) and networks are gone. */
+  /** Removes a stack and waits until its services, running containers (on Ready nodes) and networks are gone. */
   async removeStack(name: string, opts: { timeoutMs?: number } = {}): Promise<void> {
     const label = `label=${STACK_LABEL}=${name}`;
     // stack rm fails on networks that still have endpoints; the loop below removes those later.
@@ -142,7 +142,7 @@ export class Rig {
         if ((await this.docker(['service', 'ls', '-q', '--filter', label])).trim()) return false;
         const ready = await this.#readyHostnames();
         for (const node of this.nodes.filter((n) => ready.has(n.hostname))) {
-          if ((await this.docker(['ps', '-aq', '--filter', label], { node: node.index })).trim())
+          if ((await this.docker(['ps', '-q', '--filter', label], { node: node.index })).trim())
             return false;
         }
         const networks = lines(await this.docker(['network', 'ls', '-q', '--filter', label]));

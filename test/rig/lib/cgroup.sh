@@ -40,7 +40,7 @@ cg_freeze() { # cg_freeze REL FROZEN|THAWED
 cg_thaw_all() {
   local f
   [[ -d $CG/freezer/$1 ]] || return 0
-  for f in $(find "$CG/freezer/$1" -name freezer.state); do echo THAWED >"$f"; done
+  find "$CG/freezer/$1" -name freezer.state | while read -r f; do echo THAWED >"$f"; done
 }
 
 # SIGKILLs every process in the subtree REL. Freezing first stops them from forking meanwhile; a

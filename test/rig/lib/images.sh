@@ -45,8 +45,8 @@ rig_images_hash() {
 
 swarmgate_hash() {
   (
-    cd "$REPO_ROOT"
-    echo "$(rig_images_hash)"
+    cd "$REPO_ROOT" || exit 1
+    rig_images_hash
     # Names count here: they are relative to the repository.
     find dist/src -type f -print0 | sort -z | xargs -0 sha256sum
     sha256sum package.json "$IMAGES_SRC/swarmgate/Dockerfile" | awk '{print $1}'
@@ -88,7 +88,7 @@ ctx_whoami() { cp "$IMAGES_SRC/whoami/server.mjs" "$1/"; }
 # node_modules when there is no lockfile.
 prod_modules() {
   (
-    cd "$REPO_ROOT"
+    cd "$REPO_ROOT" || exit 1
     if [[ -f package-lock.json ]]; then
       node -e '
         const lock = JSON.parse(require("node:fs").readFileSync("package-lock.json", "utf8"));
@@ -135,7 +135,7 @@ img_current() {
   local i=$1 hash=$2 out
   shift 2
   out=$(dk "$i" image inspect --format "{{index .Config.Labels \"$IMG_LABEL\"}}" "$@" 2>/dev/null) || return 1
-  [[ -z $(grep -vx "$hash" <<<"$out") ]]
+  ! grep -qvx "$hash" <<<"$out"
 }
 
 # img_ensure N SET HASH BUILD_FN TAG...: every node of N has the set's images from inputs HASH.
@@ -158,6 +158,7 @@ img_ensure() {
     dk 1 save -o "$tar.tmp" "$@"
     mv "$tar.tmp" "$tar"
     # Keep a few older tars: another checkout (CI clones the repo) may still be loading one.
+    # shellcheck disable=SC2012 # our own file names
     ls -t "$CACHE/$set"-*.tar | tail -n +4 | xargs -r rm -f
     log "cached $set images: $tar ($(du -m "$tar" | cut -f1) MiB)"
   fi
@@ -166,7 +167,10 @@ img_ensure() {
     img_current "$i" "$hash" "$@" || dk "$i" load -q -i "$tar" >/dev/null &
     pids+=($!)
   done
-  for i in "${pids[@]}"; do wait "$i" || die "docker load of $tar failed"; done
+  for i in "${pids[@]}"; do
+    # A damaged tar must not fail every later run: drop it, the next run builds again.
+    wait "$i" || { rm -f "$tar"; die "docker load of $tar failed; removed it, run again to rebuild"; }
+  done
 }
 
 images_rig() { # N

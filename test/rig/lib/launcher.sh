@@ -5,6 +5,7 @@
 #   launcher.sh dockerd I  start dockerd only (entered with nsenter into containerd's namespaces)
 # containerd and dockerd must share one mount namespace, or runc cannot find the container's files.
 set -euo pipefail
+# shellcheck source=/dev/null
 source "$(dirname "$0")/common.sh"
 
 mode=$1 i=$2
