@@ -142,8 +142,7 @@ export class Rig {
         if ((await this.docker(['service', 'ls', '-q', '--filter', label])).trim()) return false;
         const ready = await this.#readyHostnames();
         for (const node of this.nodes.filter((n) => ready.has(n.hostname))) {
-          if ((await this.docker(['ps', '-q', '--filter', label], { node: node.index })).trim())
-            return false;
+          if ((await this.docker(['ps', '-q', '--filter', label], { node: node.index })).trim()) return false;
         }
         const networks = lines(await this.docker(['network', 'ls', '-q', '--filter', label]));
         if (networks.length === 0) return true;
