@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { cp, symlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Backend, Route, RoutingTable } from '../../../src/routing/table.js';
@@ -9,7 +9,23 @@ import type { Origin } from '../origin.js';
 import { freePort } from '../ports.js';
 import { launchProxy, type Target } from './target.js';
 
-const cli = (repoRoot: string) => join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+const cli = (root: string) => join(root, 'dist', 'src', 'cli', 'main.js');
+
+/**
+ * Copies the built `dist/src` (with package.json and a node_modules link) into `dir`, so the processes
+ * under test keep running the code as built when the bench started, even if `dist/` is rebuilt meanwhile
+ * (swarmgate's workers load modules when they start). Returns the copy's root.
+ */
+async function snapshotBuild(repoRoot: string, dir: string): Promise<string> {
+  const root = join(dir, 'build');
+  await cp(join(repoRoot, 'dist', 'src'), join(root, 'dist', 'src'), {
+    recursive: true,
+    filter: (source) => !source.endsWith('.map'),
+  });
+  await cp(join(repoRoot, 'package.json'), join(root, 'package.json'));
+  await symlink(join(repoRoot, 'node_modules'), join(root, 'node_modules'));
+  return root;
+}
 
 /**
  * A routing table with one sticky, round-robin route for the bench host, to a backend whose upstreams are
@@ -68,7 +84,7 @@ export const swarmgate: Target = {
       await writeFile(table, JSON.stringify(benchTable(origin), null, 2));
       await writeFile(secret, randomBytes(32).toString('hex'), { mode: 0o600 });
       return [
-        cli(repoRoot),
+        cli(await snapshotBuild(repoRoot, dir)),
         'run',
         '--table',
         table,
