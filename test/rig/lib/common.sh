@@ -1,5 +1,5 @@
 # Names, addresses and paths of one rig instance (SG_RIG_ID), plus logging helpers.
-# Sourced by rig.sh and by launcher.sh; defines nothing that runs on its own.
+# Sourced by rig.sh and by launcher.sh: definitions only, after checking SG_RIG_ID.
 
 RIG_ID=${SG_RIG_ID:-0}
 if ! [[ $RIG_ID =~ ^[0-9]{1,3}$ ]] || ((RIG_ID > 255)); then
