@@ -12,13 +12,10 @@ export function backendId(service: ServiceInfo, target: UpstreamTarget): string 
 
 /** The backend a target describes, with its current upstreams. */
 export function buildBackend(service: ServiceInfo, target: UpstreamTarget, index: SnapshotIndex): Backend {
-  return {
-    id: backendId(service, target),
-    service: service.name,
-    serviceId: service.id,
-    mode: target.mode,
-    port: target.port,
-    ...(target.network === undefined ? {} : { network: target.network.id }),
-    upstreams: buildUpstreams(target, service.id, index),
-  };
+  const id = backendId(service, target);
+  const { mode, port } = target;
+  const upstreams = buildUpstreams(target, service.id, index);
+  return target.network === undefined
+    ? { id, service: service.name, serviceId: service.id, mode, port, upstreams }
+    : { id, service: service.name, serviceId: service.id, mode, port, network: target.network.id, upstreams };
 }

@@ -70,7 +70,7 @@ export function resolveRouteSettings(
       );
     }
   }
-  if (values.hosts === undefined && !labels.has('hosts')) {
+  if (!labels.has('hosts')) {
     valid = false;
     const key = labelFor(name, 'hosts');
     report.error('SG_ERR_LABEL_MISSING', unsetLabel(key), `route ${id} has no hosts: set ${key}`, id);
@@ -96,7 +96,7 @@ export function resolveRouteSettings(
   if (values.port !== undefined) settings.port = values.port;
   if (values.upstream !== undefined) settings.upstream = values.upstream;
   const network = labels.get('network');
-  if (network !== undefined) settings.network = { key: network.key, value: network.value.trim() };
+  if (network !== undefined) settings.network = network;
   return settings;
 }
 

@@ -9,7 +9,7 @@ import { compareStrings } from './order.js';
 import { defaultPriority } from './priority.js';
 import { type RouteSettings, resolveRouteSettings } from './route-settings.js';
 import type { SnapshotIndex } from './snapshot-index.js';
-import type { Route, TranslateContext } from './table.js';
+import type { Route, StickyConfig, TranslateContext } from './table.js';
 import { selectUpstreamTarget, type UpstreamTarget } from './upstream-target.js';
 
 /** A route that passed validation, with what its backend will be built from. */
@@ -105,7 +105,6 @@ function assembleRoute(
   target: UpstreamTarget,
   context: TranslateContext,
 ): Route {
-  const { sticky } = settings;
   return {
     id: settings.id,
     service: service.name,
@@ -115,16 +114,16 @@ function assembleRoute(
     stripPath: settings.stripPath,
     priority: settings.priority ?? defaultPriority(settings.hosts, settings.path),
     backend: backendId(service, target),
-    sticky:
-      sticky === null
-        ? null
-        : {
-            cookie: sticky.cookie ?? defaultCookieName(context.role, settings.id),
-            ...(sticky.maxAge === undefined ? {} : { maxAge: sticky.maxAge }),
-          },
+    sticky: stickyConfig(settings, context),
     balance: settings.balance,
     health: settings.health,
     tls: settings.tls,
     redirectHttps: settings.redirectHttps,
   };
+}
+
+function stickyConfig({ sticky, id }: RouteSettings, context: TranslateContext): StickyConfig | null {
+  if (sticky === null) return null;
+  const cookie = sticky.cookie ?? defaultCookieName(context.role, id);
+  return sticky.maxAge === undefined ? { cookie } : { cookie, maxAge: sticky.maxAge };
 }

@@ -29,11 +29,12 @@ export function selectUpstreamTarget(
 ): UpstreamTarget | undefined {
   const port = route.port ?? defaultPort(service, route, report);
   if (port === undefined) return undefined;
-  const chosen = route.network
-    ? resolveNetworkLabel(service, route.network, route.id, index, report)
-    : undefined;
-  if (chosen === null) return undefined;
-  const candidates = chosen ? [chosen] : index.taskNetworks(service);
+  let candidates = index.taskNetworks(service);
+  if (route.network !== undefined) {
+    const chosen = resolveNetworkLabel(service, route.network, route.id, index, report);
+    if (chosen === undefined) return undefined;
+    candidates = [chosen];
+  }
   const shared = candidates.filter((n) => index.gatewayNetworks.has(n.id));
   const hostPublished = tcpPorts(service, 'host').some((p) => p.targetPort === port);
   const meshPort = tcpPorts(service, 'ingress').find((p) => p.targetPort === port)?.publishedPort;
@@ -106,7 +107,7 @@ function defaultPort(service: ServiceInfo, route: RouteSettings, report: Reporte
 
 /**
  * The network a `network` label names among the service's networks: by id, by name, or by the short
- * name inside the service's stack (`backend` for `shop_backend`). Null after reporting an error.
+ * name inside the service's stack (`backend` for `shop_backend`). Undefined after reporting an error.
  */
 function resolveNetworkLabel(
   service: ServiceInfo,
@@ -114,28 +115,29 @@ function resolveNetworkLabel(
   routeId: string,
   index: SnapshotIndex,
   report: Reporter,
-): NetworkInfo | null {
+): NetworkInfo | undefined {
+  const wanted = label.value.trim();
   const attached = service.networks.flatMap((id) => index.networks.get(id) ?? []);
   const named = (name: string) => attached.filter((n) => n.name === name);
-  const stackName = service.stack === undefined ? undefined : `${service.stack}_${label.value}`;
+  const stackName = service.stack === undefined ? undefined : `${service.stack}_${wanted}`;
   const matches =
     [
-      attached.filter((n) => n.id === label.value),
-      named(label.value),
+      attached.filter((n) => n.id === wanted),
+      named(wanted),
       stackName === undefined ? [] : named(stackName),
     ].find((m) => m.length > 0) ?? [];
-  const fail = (why: string): null => {
+  const fail = (why: string): undefined => {
     report.error(
       'SG_ERR_LABEL_INVALID',
       label,
       `${label.key} must name ${why}; route ${routeId} is not served`,
       routeId,
     );
-    return null;
+    return undefined;
   };
   const usable = index.taskNetworks(service);
   if (matches.length > 1)
-    return fail(`one network, but several are called \`${label.value}\`: use the network id`);
+    return fail(`one network, but several are called \`${wanted}\`: use the network id`);
   const network = matches[0];
   if (network === undefined) return fail(`a network the service is attached to (${names(usable)})`);
   if (network.ingress)

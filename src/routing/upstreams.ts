@@ -54,17 +54,24 @@ function hostPortEndpoint(
 }
 
 function taskUpstream(task: TaskInfo, node: NodeInfo, host: string, port: number): Upstream {
-  return {
-    id: `task:${task.id}:${port}`,
-    address: hostPort(host, port),
-    host,
-    port,
-    task: task.id,
-    ...(task.slot === undefined ? {} : { slot: task.slot }),
-    node: node.id,
-    nodeHostname: node.hostname,
-    state: task.desiredState === 'running' ? 'ready' : 'draining',
-  };
+  const id = `task:${task.id}:${port}`;
+  const address = hostPort(host, port);
+  const state = task.desiredState === 'running' ? 'ready' : 'draining';
+  // Two literals rather than a conditional spread: same key order, and every upstream of a kind shares
+  // one object shape, which keeps serializing the table fast.
+  return task.slot === undefined
+    ? { id, address, host, port, task: task.id, node: node.id, nodeHostname: node.hostname, state }
+    : {
+        id,
+        address,
+        host,
+        port,
+        task: task.id,
+        slot: task.slot,
+        node: node.id,
+        nodeHostname: node.hostname,
+        state,
+      };
 }
 
 function usableNodeAddress(address: string): boolean {

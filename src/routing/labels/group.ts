@@ -23,7 +23,7 @@ const KNOWN_KEYS = Object.keys(ROUTE_KEYS).join(', ');
  * warnings and ignored; keys under an invalid route name are reported as errors.
  *
  * @example
- * groupRouteLabels({ 'swarmgate.hosts': 'a.example', 'swarmgate.routes.api.path': '/api' }, report);
+ * groupRouteLabels({ 'swarmgate.hosts': 'a.example', 'swarmgate.routes.api.path': '/api' }, 'shop', report);
  * // unscoped: hosts; named: api → path
  */
 export function groupRouteLabels(
