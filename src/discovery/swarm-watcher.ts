@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { type ErrorCode, SwarmgateError } from '../errors.js';
+import { reconnectDelay } from './backoff.js';
 import type { EngineClient, EngineEvent, EventFilters } from './engine-client.js';
 import { type EngineLists, snapshotFromEngine } from './engine-snapshot.js';
 import type { SwarmSnapshot } from './snapshot.js';
@@ -168,7 +169,9 @@ export class SwarmWatcher extends EventEmitter<SwarmWatcherEvents> {
       this.#setStatus({ ...this.#status, connected: false });
       // The stream usually ends because the daemon went away: find out now rather than at the next re-list.
       this.#requestRefresh({ cause: 'relist', full: true });
-      await sleep(this.#backoff(attempt++), undefined, { signal: this.#lifetime.signal }).catch(() => {});
+      await sleep(reconnectDelay(attempt++, this.#reconnectMinMs, this.#reconnectMaxMs), undefined, {
+        signal: this.#lifetime.signal,
+      }).catch(() => {});
     }
   }
 
@@ -272,12 +275,6 @@ export class SwarmWatcher extends EventEmitter<SwarmWatcherEvents> {
         throw error;
       });
     }
-  }
-
-  /** Exponential backoff with "equal jitter": half fixed, half random, so restarts do not synchronize. */
-  #backoff(attempt: number): number {
-    const ceiling = Math.min(this.#reconnectMaxMs, this.#reconnectMinMs * 2 ** Math.min(attempt, 30));
-    return ceiling / 2 + (Math.random() * ceiling) / 2;
   }
 }
 
