@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { availableParallelism, cpus, release } from 'node:os';
+import { availableParallelism, cpus, loadavg, release } from 'node:os';
 
 /** Where and with what a benchmark ran. */
 export interface BenchMeta {
@@ -8,6 +8,8 @@ export interface BenchMeta {
   kernel: string;
   commit: string;
   tools: Record<string, string>;
+  /** 1, 5 and 15 minute load averages when the bench started and ended: other work on the machine. */
+  load: { start: number[]; end: number[] };
 }
 
 function version(command: string, args: string[], pattern: RegExp): string {
@@ -17,8 +19,8 @@ function version(command: string, args: string[], pattern: RegExp): string {
   return pattern.exec(`${stdout}${stderr}`)?.[1] ?? 'unknown';
 }
 
-/** Collects versions and machine facts for the report header. */
-export function collectMeta(repoRoot: string): BenchMeta {
+/** Collects versions and machine facts for the report header (call at the end of the run). */
+export function collectMeta(repoRoot: string, loadAtStart: number[]): BenchMeta {
   return {
     node: process.version,
     cpus: `${availableParallelism()} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}`,
@@ -30,5 +32,6 @@ export function collectMeta(repoRoot: string): BenchMeta {
       haproxy: version('haproxy', ['-v'], /version (\S+)/),
       caddy: version('caddy', ['version'], /^v?(\S+)/),
     },
+    load: { start: loadAtStart, end: loadavg() },
   };
 }

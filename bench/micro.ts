@@ -43,9 +43,17 @@ export async function runMicroBenches(log: (line: string) => void): Promise<Micr
   return results;
 }
 
-/** The translate micro benchmark's median time in ms, when it ran (`benchTranslate()` returns `{ ms }`). */
-export function translateMs(micro: MicroResult[]): number | undefined {
-  const result = micro.find((m) => m.name === 'benchTranslate')?.result;
-  const ms = (result as { ms?: unknown } | undefined)?.ms;
-  return typeof ms === 'number' ? ms : undefined;
+/** The translate micro benchmark's median wall and CPU time in ms (`benchTranslate()` returns `{ ms, cpuMs }`). */
+export interface TranslateTime {
+  ms: number;
+  cpuMs: number | undefined;
+}
+
+/** Reads the translate time from the micro results, when `benchTranslate()` ran. */
+export function translateTime(micro: MicroResult[]): TranslateTime | undefined {
+  const result = micro.find((m) => m.name === 'benchTranslate')?.result as
+    | Record<string, unknown>
+    | undefined;
+  if (typeof result?.ms !== 'number') return undefined;
+  return { ms: result.ms, cpuMs: typeof result.cpuMs === 'number' ? result.cpuMs : undefined };
 }

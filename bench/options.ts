@@ -32,8 +32,8 @@ export interface BenchOptions {
   variants: Variant[];
   /** Run `bench/setup.sh` (installs wrk and the proxies when missing). */
   setup: boolean;
-  /** Skip the macro benchmark (micro benchmarks only). */
-  microOnly: boolean;
+  /** Run only one part: the micro benchmarks or the macro benchmark; both when undefined. */
+  only: 'micro' | 'macro' | undefined;
 }
 
 const keepAlive = (layout: CoreLayout, connections: number): Variant => ({
@@ -50,8 +50,8 @@ const fullVariants = [oneCore, twoCores].flatMap((layout) => [
 ]);
 const quickVariants = [keepAlive(oneCore, 64), close(oneCore, 64), keepAlive(twoCores, 64)];
 
-const usage = `usage: npm run bench -- [--quick] [--reps N] [--duration S] [--targets a,b] [--skip-setup] [--micro-only]
-env: BENCH_QUICK=1, BENCH_REPS, BENCH_DURATION, BENCH_TARGETS (same meaning)`;
+const usage = `usage: npm run bench -- [--quick] [--reps N] [--duration S] [--targets a,b] [--skip-setup] [--only micro|macro]
+env: BENCH_QUICK=1, BENCH_REPS, BENCH_DURATION, BENCH_TARGETS, BENCH_ONLY (same meaning)`;
 
 /**
  * Reads flags, falling back to `BENCH_*` environment variables.
@@ -68,7 +68,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
       duration: { type: 'string' },
       targets: { type: 'string' },
       'skip-setup': { type: 'boolean' },
-      'micro-only': { type: 'boolean' },
+      only: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -78,6 +78,9 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   }
   const quick = values.quick ?? env.BENCH_QUICK === '1';
   const targets = values.targets ?? env.BENCH_TARGETS;
+  const only = values.only ?? env.BENCH_ONLY;
+  if (only !== undefined && only !== 'micro' && only !== 'macro')
+    throw new Error(`--only must be micro or macro\n${usage}`);
   return {
     quick,
     durationS: positive(values.duration ?? env.BENCH_DURATION, quick ? 2 : 5, 'duration'),
@@ -86,7 +89,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     targets: targets ? targets.split(',').map((t) => t.trim()) : undefined,
     variants: quick ? quickVariants : fullVariants,
     setup: !values['skip-setup'],
-    microOnly: values['micro-only'] ?? false,
+    only: only || undefined,
   };
 }
 

@@ -1,4 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { GoalResult } from './goals.js';
 import type { MacroResult } from './macro/run-macro.js';
@@ -35,6 +36,12 @@ const thousands = (n: number) => Math.round(n).toLocaleString('en-US');
 const ratio = (a: number | undefined, b: number | undefined) =>
   a === undefined || b === undefined || b === 0 ? '–' : `${(a / b).toFixed(2)}×`;
 
+const loads = (load: number[]) => load.map((l) => l.toFixed(1)).join(' / ');
+
+/** Other work was running if the 1-minute load exceeded the core count at either end of the run. */
+const busy = (meta: BenchMeta) =>
+  Math.max(meta.load.start[0] ?? 0, meta.load.end[0] ?? 0) > availableParallelism();
+
 function header(report: BenchReport, options: BenchOptions): string {
   const { meta } = report;
   const minutes = (Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 60e3;
@@ -48,6 +55,8 @@ function header(report: BenchReport, options: BenchOptions): string {
       `median of ${options.reps} repetitions, targets alternated within each repetition; took ${minutes.toFixed(1)} min`,
     `- machine: ${meta.cpus}, Linux ${meta.kernel}, Node ${meta.node}; commit ${meta.commit}`,
     `- tools: ${tools}`,
+    `- load average (1/5/15 min) at start ${loads(meta.load.start)}, at end ${loads(meta.load.end)}` +
+      (busy(meta) ? ' — **the machine was busy with other work: treat these numbers as noisy**' : ''),
   ].join('\n');
 }
 
@@ -180,6 +189,7 @@ function renderValue(value: unknown): string {
 }
 
 function microSection(micro: MicroResult[]): string {
+  if (micro.length === 0) return '';
   const parts = ['## Micro benchmarks'];
   for (const m of micro) {
     parts.push('', `### ${m.name}()`, '');

@@ -4,6 +4,7 @@
  * Not part of `npm test`. See docs/benchmarks.md.
  */
 import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { evaluateGoals } from './goals.js';
@@ -11,7 +12,7 @@ import { Supervisor } from './macro/processes.js';
 import { allTargets, runMacro } from './macro/run-macro.js';
 import { connectionCosts, summarize } from './macro/summary.js';
 import { collectMeta } from './meta.js';
-import { runMicroBenches, translateMs } from './micro.js';
+import { runMicroBenches, translateTime } from './micro.js';
 import { type BenchOptions, parseOptions, variantId } from './options.js';
 import { type BenchReport, renderMarkdown, writeReport } from './report.js';
 
@@ -25,22 +26,23 @@ function setup(): void {
 }
 
 async function bench(options: BenchOptions, supervisor: Supervisor): Promise<void> {
-  if (options.setup && !options.microOnly) setup();
+  if (options.setup && options.only !== 'micro') setup();
   const startedAt = new Date().toISOString();
-  const micro = await runMicroBenches(log);
-  const macro = options.microOnly ? undefined : await runMacro(options, supervisor, repoRoot, log);
+  const loadAtStart = loadavg();
+  const micro = options.only === 'macro' ? [] : await runMicroBenches(log);
+  const macro = options.only === 'micro' ? undefined : await runMacro(options, supervisor, repoRoot, log);
   const summaries = summarize(macro?.samples ?? []);
   const costs = connectionCosts(summaries, options.variants);
   const report: BenchReport = {
     startedAt,
     finishedAt: new Date().toISOString(),
     options: { ...options, variants: options.variants.map(variantId) },
-    meta: collectMeta(repoRoot),
+    meta: collectMeta(repoRoot, loadAtStart),
     targets: allTargets.map(({ name, sticky, config }) => ({ name, sticky, config })),
     macro,
     summaries,
     connectionCosts: costs,
-    goals: evaluateGoals(summaries, costs, translateMs(micro)),
+    goals: evaluateGoals(summaries, costs, translateTime(micro)),
     micro,
   };
   const markdown = renderMarkdown(report, options);
