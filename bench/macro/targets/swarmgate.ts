@@ -97,6 +97,9 @@ export const swarmgate: Target = {
         secret,
         '--log-level',
         'warn',
+        // The bench stops it between layouts with nothing in flight: no need for the default 10 s.
+        '--shutdown-grace',
+        '1s',
       ];
     });
   },
