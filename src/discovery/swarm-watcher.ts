@@ -229,7 +229,7 @@ export class SwarmWatcher extends EventEmitter<SwarmWatcherEvents> {
     const signal = this.#lifetime.signal;
     const cached = this.#lists;
     if (full || cached === undefined) {
-      const [services, tasks, nodes, networks] = await Promise.all([
+      const [services, tasks, nodes, networks] = await settleAll([
         this.#client.listServices(signal),
         this.#client.listTasks(signal),
         this.#client.listNodes(signal),
@@ -276,6 +276,14 @@ export class SwarmWatcher extends EventEmitter<SwarmWatcherEvents> {
       });
     }
   }
+}
+
+/** Like `Promise.all`, but rejects only once every call is done, so none is left running behind a failure. */
+async function settleAll<T extends unknown[]>(calls: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const results = await Promise.allSettled(calls);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as T;
 }
 
 function mergeRequests(a: RefreshRequest, b: RefreshRequest): RefreshRequest {
