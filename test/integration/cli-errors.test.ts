@@ -47,6 +47,10 @@ function json(res: Parameters<RequestListener>[1], status: number, body: unknown
   res.end(JSON.stringify(body));
 }
 
+function assertExit(result: CliResult, code: number): void {
+  assert.equal(result.code, code, `exit code; stdout: ${result.stdout}; stderr: ${result.stderr}`);
+}
+
 /** A failed command prints exactly one line on stderr, nothing on stdout. */
 function assertOneErrorLine(result: CliResult): string {
   assert.equal(result.stdout, '', 'nothing on stdout');
@@ -58,7 +62,7 @@ function assertOneErrorLine(result: CliResult): string {
 test('routes: an unreachable socket exits 3 with one line naming the path and a hint', async (t) => {
   const result = await runCli(['routes', '--docker', 'unix:///nonexistent.sock']);
   t.diagnostic(`stderr: ${result.stderr.trim()}`);
-  assert.equal(result.code, 3);
+  assertExit(result, 3);
   const line = assertOneErrorLine(result);
   assert.match(line, /unix:\/\/\/nonexistent\.sock/);
   assert.match(line, /is dockerd running/);
@@ -86,7 +90,7 @@ test('routes: a socket this user may not open exits 4 with a permission hint', a
   t.diagnostic(`running the CLI via: ${wrapper.join(' ')} node ${CLI_MAIN}`);
   const result = await runCli(['routes', '--docker', `unix://${path}`], { wrapper });
   t.diagnostic(`stderr: ${result.stderr.trim()}`);
-  assert.equal(result.code, 4);
+  assertExit(result, 4);
   const line = assertOneErrorLine(result);
   assert.ok(line.includes(`unix://${path}`), 'names the socket');
   assert.match(line, /permission denied/);
@@ -101,7 +105,7 @@ test('routes: an engine speaking API 1.40 exits 5 naming both versions', async (
   });
   const result = await runCli(['routes', '--docker', engine.url]);
   t.diagnostic(`stderr: ${result.stderr.trim()}`);
-  assert.equal(result.code, 5);
+  assertExit(result, 5);
   const line = assertOneErrorLine(result);
   assert.match(line, /1\.40/);
   assert.match(line, /1\.41/);
@@ -116,7 +120,7 @@ test('routes: an engine that is not a swarm manager exits 6 quoting the engine',
   });
   const result = await runCli(['routes', '--docker', engine.url]);
   t.diagnostic(`stderr: ${result.stderr.trim()}`);
-  assert.equal(result.code, 6);
+  assertExit(result, 6);
   const line = assertOneErrorLine(result);
   assert.match(line, /not a swarm manager/);
   assert.match(line, /SG_ERR_DOCKER_NOT_SWARM/);
@@ -126,7 +130,7 @@ test('routes: an engine that is not a swarm manager exits 6 quoting the engine',
 
 test('routes: an unknown flag exits 7 naming the flag', async () => {
   const result = await runCli(['routes', '--bogus']);
-  assert.equal(result.code, 7);
+  assertExit(result, 7);
   const line = assertOneErrorLine(result);
   assert.match(line, /--bogus/);
   assert.match(line, /SG_ERR_CONFIG/);
@@ -134,7 +138,7 @@ test('routes: an unknown flag exits 7 naming the flag', async () => {
 
 test('routes: a bad flag value exits 7 naming the flag and the choices', async () => {
   const result = await runCli(['routes', '--role', 'sideways', '--docker', 'unix:///nonexistent.sock']);
-  assert.equal(result.code, 7);
+  assertExit(result, 7);
   const line = assertOneErrorLine(result);
   assert.match(line, /--role "sideways"/);
   assert.match(line, /run, border, ingress/);
@@ -142,7 +146,7 @@ test('routes: a bad flag value exits 7 naming the flag and the choices', async (
 
 test('routes: a Docker URL of an unknown scheme exits 7 with the expected forms', async () => {
   const result = await runCli(['routes', '--docker', 'ftp://docker.invalid']);
-  assert.equal(result.code, 7);
+  assertExit(result, 7);
   const line = assertOneErrorLine(result);
   assert.match(line, /ftp:\/\/docker\.invalid/);
   assert.match(line, /unix:\/\/\/path\/to\/docker\.sock or tcp:\/\/host:port/);
@@ -151,19 +155,19 @@ test('routes: a Docker URL of an unknown scheme exits 7 with the expected forms'
 
 test('an unknown command exits 2 with the usage', async () => {
   const result = await runCli(['rotues']);
-  assert.equal(result.code, 2);
+  assertExit(result, 2);
   assert.match(result.stderr, /unknown command "rotues"/);
   assert.match(result.stderr, /Usage: swarmgate <command>/);
 });
 
 test('--help exits 0 with the usage, for the program and for routes', async () => {
   const top = await runCli(['--help']);
-  assert.equal(top.code, 0);
+  assertExit(top, 0);
   assert.match(top.stdout, /Usage: swarmgate <command>/);
   assert.match(top.stdout, /routes/);
   assert.equal(top.stderr, '');
   const routes = await runCli(['routes', '--help']);
-  assert.equal(routes.code, 0);
+  assertExit(routes, 0);
   assert.match(routes.stdout, /Usage: swarmgate routes/);
   for (const flag of ['--docker', '--json', '--watch', '--role', '--network']) {
     assert.ok(routes.stdout.includes(flag), `routes --help lists ${flag}`);
