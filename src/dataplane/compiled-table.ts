@@ -82,7 +82,7 @@ export function compileTable(
       const handle = registry.get(upstream.id);
       if (handle && !upstreams.includes(handle)) upstreams.push(handle);
     }
-    return new StickyBalancedRoute(route, upstreams, registry, opts);
+    return new StickyBalancedRoute(route, upstreams, opts);
   });
   const matcher = createHostMapMatcher(routes.map((r) => ({ rule: r.route, value: r as CompiledRoute })));
   return Object.freeze(new Table(table, opts.role, routes, matcher));
@@ -126,14 +126,12 @@ class StickyBalancedRoute implements CompiledRoute {
   readonly #balancer: Balancer;
   readonly #sticky: StickyMap<UpstreamHandle> | undefined;
   readonly #pins = new Map<UpstreamHandle, Pin>();
-  readonly #registry: UpstreamRegistry;
   readonly #drainTimeoutMs: number | undefined;
 
-  constructor(route: Route, upstreams: UpstreamHandle[], registry: UpstreamRegistry, opts: CompileOptions) {
+  constructor(route: Route, upstreams: UpstreamHandle[], opts: CompileOptions) {
     this.route = route;
     this.upstreams = Object.freeze(upstreams);
     this.#balancer = createBalancer(route.balance);
-    this.#registry = registry;
     this.#drainTimeoutMs = opts.drainTimeoutMs;
     const sticky = route.sticky;
     this.#sticky = sticky ? new StickyMap(opts.stickySecret, route.id, upstreams) : undefined;
@@ -166,7 +164,7 @@ class StickyBalancedRoute implements CompiledRoute {
       if (
         pinned !== undefined &&
         !exclude?.has(pinned.id) &&
-        pinned.stickyUsable(this.#registry.now(), this.#drainTimeoutMs)
+        pinned.stickyUsable(undefined, this.#drainTimeoutMs)
       ) {
         return this.#pins.get(pinned)!.plain;
       }

@@ -25,9 +25,9 @@ export class PassiveHealth {
     this.#opts = opts;
   }
 
-  /** Down, or half-open with its single probe already in flight. */
-  isDown(now: number): boolean {
-    return this.#strikes > 0 && (now < this.#downUntil || this.#probing);
+  /** Down, or half-open with its single probe already in flight. Reads the clock only when it tripped. */
+  isDown(clock: () => number): boolean {
+    return this.#strikes > 0 && (this.#probing || clock() < this.#downUntil);
   }
 
   /** A request starts; in half-open state the first one becomes the probe. */

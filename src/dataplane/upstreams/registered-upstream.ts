@@ -60,7 +60,7 @@ export class RegisteredUpstream implements UpstreamHandle {
   }
 
   get healthy(): boolean {
-    return this.#activeHealthy && !this.#passive.isDown(this.#settings.now());
+    return this.#activeHealthy && !this.#passive.isDown(this.#settings.now);
   }
 
   get pool(): Pool {
@@ -72,9 +72,12 @@ export class RegisteredUpstream implements UpstreamHandle {
     return this.#state === 'ready' && this.healthy;
   }
 
-  stickyUsable(now: number, drainTimeoutMs = this.#settings.drainTimeoutMs): boolean {
+  stickyUsable(now?: number, drainTimeoutMs = this.#settings.drainTimeoutMs): boolean {
     if (this.#state === 'removed') return false;
-    if (this.#state === 'draining' && now - (this.#drainingSince ?? now) >= drainTimeoutMs) return false;
+    if (this.#state === 'draining') {
+      const since = this.#drainingSince ?? 0;
+      if ((now ?? this.#settings.now()) - since >= drainTimeoutMs) return false;
+    }
     return this.healthy;
   }
 

@@ -36,9 +36,10 @@ export interface UpstreamHandle {
   available(): boolean;
   /**
    * May keep an existing sticky session: healthy, not removed, and ready or draining for less than
-   * the drain timeout (`drainTimeoutMs` overrides the registry's).
+   * the drain timeout. `now` defaults to the registry clock (read only for a draining upstream);
+   * `drainTimeoutMs` overrides the registry's.
    */
-  stickyUsable(now: number, drainTimeoutMs?: number): boolean;
+  stickyUsable(now?: number, drainTimeoutMs?: number): boolean;
   requestStarted(): void;
   requestFinished(): void;
   /** Passive health: a refused connect marks the upstream down at once; resets and timeouts count towards `maxFails`. */

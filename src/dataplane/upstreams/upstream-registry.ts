@@ -55,11 +55,6 @@ export class UpstreamRegistry {
     };
   }
 
-  /** The registry's clock (ms). */
-  now(): number {
-    return this.#settings.now();
-  }
-
   /**
    * Brings the registry in line with a table: adds new upstreams, updates states (ready → draining
    * records `drainingSince`), retires vanished ones (their pools close once idle) and (re)starts active checks.

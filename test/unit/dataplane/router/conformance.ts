@@ -209,5 +209,26 @@ export function runMatcherConformance(name: string, create: MatcherFactory): voi
         { numRuns: 500 },
       );
     });
+
+    test('agrees with the reference when one host carries many paths', () => {
+      const segment = fc.constantFrom('a', 'b', 'shop', 'api', 'v1');
+      const pathArb = fc.array(segment, { minLength: 0, maxLength: 3 }).map((s) => `/${s.join('/')}`);
+      const ruleArb = fc.record({
+        path: pathArb,
+        priority: fc.integer({ min: 0, max: 4 }),
+        stripPath: fc.boolean(),
+      });
+      const target = fc.tuple(pathArb, fc.constantFrom('', '/', '/x', 'x', '?q=/a/b')).map(([p, s]) => p + s);
+      fc.assert(
+        fc.property(fc.array(ruleArb, { minLength: 1, maxLength: 40 }), target, (specs, path) => {
+          const rules = specs.map((s, i) =>
+            rule(`r${String(i).padStart(2, '0')}`, { ...s, hosts: ['api.example.com'] }),
+          );
+          const got = create(entries(...rules)).match('api.example.com', path);
+          assert.deepEqual(got, referenceMatch(rules, 'api.example.com', path));
+        }),
+        { numRuns: 500 },
+      );
+    });
   });
 }
