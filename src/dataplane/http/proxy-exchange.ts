@@ -132,7 +132,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   onError(err: Error): void {
     this.#finishUpstream();
     const upstream = this.#upstream!;
-    if (this.#clientGone || this.#req.socket.destroyed) {
+    if (this.#clientGone || this.#res.destroyed) {
       this.#errorCode = 'SG_ERR_CLIENT_ABORTED';
       return;
     }

@@ -132,6 +132,8 @@ export class UpgradeTunnel {
     this.#status = parsed.status;
     this.#upstream!.reportSuccess();
     const client = this.#client;
+    // node's HTTP server allows half-open sockets; a tunnel closes both ways once either peer is done.
+    client.allowHalfOpen = false;
     client.setTimeout(0);
     client.setNoDelay(true);
     client.write(parsed.head);
@@ -198,9 +200,16 @@ export class UpgradeTunnel {
 
   readonly #onClientClose = (): void => {
     this.#clientGone = true;
-    if (this.#phase !== 'streaming-response') this.#errorCode ??= 'SG_ERR_CLIENT_ABORTED';
-    if (this.#socket === undefined) this.#end();
-    else this.#socket.destroy();
+    const socket = this.#socket;
+    if (socket === undefined) {
+      this.#end();
+    } else if (this.#phase === 'streaming-response') {
+      // Let what the client sent before it closed reach the upstream, then close.
+      socket.destroySoon();
+    } else {
+      this.#errorCode ??= 'SG_ERR_CLIENT_ABORTED';
+      socket.destroy();
+    }
   };
 
   #mayRetry(retry: 'always' | 'bodyless-idempotent' | 'never'): boolean {

@@ -1,0 +1,237 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { UpstreamRegistry } from '../../../../src/dataplane/upstreams/upstream-registry.js';
+import { closedPort, startServer } from '../upstreams/servers.js';
+import { backend, registryOptions, route, table, upstream } from '../upstreams/table-fixtures.js';
+import { send, startGateway } from './harness.js';
+
+/** A backend that answers with its name, the method, the path it got and its request headers. */
+function echoBackend(t: Parameters<typeof startServer>[0], name: string) {
+  return startServer(t, (req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ name, method: req.method, url: req.url, headers: req.headers }));
+  });
+}
+
+test('routes by host and path, strips the prefix when asked', async (t) => {
+  const shop = await echoBackend(t, 'shop');
+  const web = await echoBackend(t, 'web');
+  const { port } = await startGateway(
+    t,
+    table(
+      [
+        route('shop/default', 'shop', {
+          hosts: ['example.com'],
+          path: '/shop',
+          stripPath: true,
+          priority: 2,
+        }),
+        route('web/default', 'web', { hosts: ['example.com', '*.example.org'], priority: 1 }),
+      ],
+      [
+        backend('shop', [upstream('task:shop1:80', { port: shop.port })]),
+        backend('web', [upstream('task:web1:80', { port: web.port })]),
+      ],
+    ),
+  );
+  const cart = JSON.parse((await send(port, { host: 'example.com', path: '/shop/cart?id=7' })).body);
+  assert.equal(cart.name, 'shop');
+  assert.equal(cart.url, '/cart?id=7');
+  const shopping = JSON.parse((await send(port, { host: 'EXAMPLE.com:8080', path: '/shopping' })).body);
+  assert.equal(shopping.name, 'web');
+  assert.equal(shopping.url, '/shopping');
+  assert.equal(shopping.headers.host, 'EXAMPLE.com:8080', 'the client Host header reaches the upstream');
+  assert.equal(JSON.parse((await send(port, { host: 'a.example.org', path: '/x' })).body).name, 'web');
+});
+
+test('no route answers 404 SG_ERR_NO_ROUTE with a short plain body, and logs the code', async (t) => {
+  const web = await echoBackend(t, 'web');
+  const { port, logs } = await startGateway(
+    t,
+    table([route('web/default', 'web')], [backend('web', [upstream('task:web1:80', { port: web.port })])]),
+  );
+  const res = await send(port, { host: 'unknown.example.net', path: '/' });
+  assert.equal(res.status, 404);
+  assert.equal(res.headers['content-type'], 'text/plain; charset=utf-8');
+  assert.equal(res.body, '404 Not Found (SG_ERR_NO_ROUTE)\n');
+  assert.ok(logs.some((l) => l.code === 'SG_ERR_NO_ROUTE'));
+});
+
+test('a refused upstream answers 502 SG_ERR_UPSTREAM_CONNECT without revealing its address', async (t) => {
+  const dead = await closedPort();
+  const { port, logs } = await startGateway(
+    t,
+    table([route('web/default', 'web')], [backend('web', [upstream('task:web1:80', { port: dead })])]),
+  );
+  const res = await send(port);
+  assert.equal(res.status, 502);
+  assert.equal(res.body, '502 Bad Gateway (SG_ERR_UPSTREAM_CONNECT)\n');
+  assert.ok(!res.body.includes(String(dead)) && !res.body.includes('127.0.0.1'));
+  assert.ok(logs.some((l) => l.code === 'SG_ERR_UPSTREAM_CONNECT' && l.upstreamId === 'task:web1:80'));
+});
+
+test('no available upstream answers 503 SG_ERR_NO_UPSTREAM with Retry-After', async (t) => {
+  const { port } = await startGateway(t, table([route('web/default', 'web')], [backend('web', [])]));
+  const res = await send(port);
+  assert.equal(res.status, 503);
+  assert.equal(res.headers['retry-after'], '5');
+  assert.equal(res.body, '503 Service Unavailable (SG_ERR_NO_UPSTREAM)\n');
+});
+
+test('before the first table every request answers 503', async (t) => {
+  const { port } = await startGateway(t, undefined);
+  assert.equal((await send(port)).status, 503);
+});
+
+test('an upstream that does not answer in time gives 504 SG_ERR_UPSTREAM_TIMEOUT', async (t) => {
+  const silent = await startServer(t, () => {});
+  const registry = new UpstreamRegistry(registryOptions({ headersTimeoutMs: 200 }));
+  const { port, logs } = await startGateway(
+    t,
+    table([route('web/default', 'web')], [backend('web', [upstream('task:web1:80', { port: silent.port })])]),
+    { registry },
+  );
+  const res = await send(port);
+  assert.equal(res.status, 504);
+  assert.equal(res.body, '504 Gateway Timeout (SG_ERR_UPSTREAM_TIMEOUT)\n');
+  assert.ok(logs.some((l) => l.code === 'SG_ERR_UPSTREAM_TIMEOUT'));
+});
+
+test('forwarding headers from an untrusted peer are replaced', async (t) => {
+  const web = await echoBackend(t, 'web');
+  const { port } = await startGateway(
+    t,
+    table([route('web/default', 'web')], [backend('web', [upstream('task:web1:80', { port: web.port })])]),
+    { trustedProxies: ['10.0.0.0/8'] },
+  );
+  const res = await send(port, {
+    host: 'app.example.com',
+    headers: {
+      'x-forwarded-for': '6.6.6.6',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'evil.example',
+      'x-forwarded-port': '1',
+      'x-real-ip': '6.6.6.6',
+      forwarded: 'for=6.6.6.6',
+    },
+  });
+  const { headers } = JSON.parse(res.body);
+  assert.equal(headers['x-forwarded-for'], '127.0.0.1');
+  assert.equal(headers['x-forwarded-proto'], 'http');
+  assert.equal(headers['x-forwarded-host'], 'app.example.com');
+  assert.equal(headers['x-forwarded-port'], String(port));
+  assert.equal(headers['x-real-ip'], '127.0.0.1');
+  assert.equal(headers.forwarded, 'for=127.0.0.1;host=app.example.com;proto=http');
+});
+
+test('forwarding headers from a trusted peer are kept and extended', async (t) => {
+  const web = await echoBackend(t, 'web');
+  const { port } = await startGateway(
+    t,
+    table([route('web/default', 'web')], [backend('web', [upstream('task:web1:80', { port: web.port })])]),
+    { trustedProxies: ['127.0.0.0/8', '::1'] },
+  );
+  const res = await send(port, {
+    host: 'app.example.com:8443',
+    headers: {
+      'x-forwarded-for': '203.0.113.9, 127.0.0.5',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'app.example.com',
+      'x-forwarded-port': '443',
+      forwarded: 'for=203.0.113.9;proto=https',
+    },
+  });
+  const { headers } = JSON.parse(res.body);
+  assert.equal(headers['x-forwarded-for'], '203.0.113.9, 127.0.0.5, 127.0.0.1');
+  assert.equal(headers['x-forwarded-proto'], 'https');
+  assert.equal(headers['x-forwarded-host'], 'app.example.com');
+  assert.equal(headers['x-forwarded-port'], '443');
+  assert.equal(headers['x-real-ip'], '203.0.113.9', 'the right-most untrusted address is the client');
+  assert.equal(
+    headers.forwarded,
+    'for=203.0.113.9;proto=https, for=127.0.0.1;host="app.example.com:8443";proto=http',
+  );
+});
+
+test('hop-by-hop headers are removed both ways; end-to-end headers pass', async (t) => {
+  const web = await startServer(t, (req, res) => {
+    res.writeHead(200, [
+      'content-type',
+      'application/json',
+      'connection',
+      'x-upstream-hop',
+      'x-upstream-hop',
+      'secret',
+      'keep-alive',
+      'timeout=5',
+      'proxy-authenticate',
+      'Basic',
+      'x-end-to-end',
+      'yes',
+    ]);
+    res.end(JSON.stringify(req.headers));
+  });
+  const { port } = await startGateway(
+    t,
+    table([route('web/default', 'web')], [backend('web', [upstream('task:web1:80', { port: web.port })])]),
+  );
+  const res = await send(port, {
+    headers: {
+      connection: 'keep-alive, x-client-hop',
+      'x-client-hop': 'secret',
+      'keep-alive': 'timeout=5',
+      'proxy-authorization': 'Basic Zm9vOmJhcg==',
+      'proxy-connection': 'keep-alive',
+      te: 'trailers',
+      'x-kept': 'yes',
+    },
+  });
+  const upstreamSaw = JSON.parse(res.body);
+  for (const name of ['x-client-hop', 'keep-alive', 'proxy-authorization', 'proxy-connection', 'te']) {
+    assert.equal(upstreamSaw[name], undefined, `${name} must not reach the upstream`);
+  }
+  assert.equal(upstreamSaw['x-kept'], 'yes');
+  assert.equal(res.headers['x-upstream-hop'], undefined);
+  assert.equal(res.headers['proxy-authenticate'], undefined);
+  assert.equal(res.headers['x-end-to-end'], 'yes');
+});
+
+test('a sticky route adds its Set-Cookie next to the upstream cookies and honours it afterwards', async (t) => {
+  const a = await startServer(t, (_req, res) => {
+    res.setHeader('set-cookie', ['app=1; Path=/', 'theme=dark']);
+    res.end('a');
+  });
+  const b = await startServer(t, (_req, res) => {
+    res.setHeader('set-cookie', ['app=1; Path=/', 'theme=dark']);
+    res.end('b');
+  });
+  const { port } = await startGateway(
+    t,
+    table(
+      [route('web/default', 'web', { sticky: { cookie: 'sg_test' } })],
+      [backend('web', [upstream('task:a:80', { port: a.port }), upstream('task:b:80', { port: b.port })])],
+    ),
+  );
+  const first = await send(port);
+  const cookies = first.headers['set-cookie'] ?? [];
+  assert.equal(cookies.length, 3);
+  assert.deepEqual(cookies.slice(0, 2), ['app=1; Path=/', 'theme=dark']);
+  const sticky = cookies[2]!;
+  assert.match(sticky, /^sg_test=[\w-]+; Path=\/; HttpOnly; SameSite=Lax$/);
+  const pair = sticky.split(';')[0]!;
+  for (let i = 0; i < 6; i++) {
+    const again = await send(port, { headers: { cookie: `other=1; ${pair}` } });
+    assert.equal(again.body, first.body, 'the cookie pins the upstream');
+    assert.equal(again.headers['set-cookie']?.length, 2, 'no new sticky cookie while the pin holds');
+  }
+});
+
+test('redirect-https answers 308 to the https URL', async (t) => {
+  const { port } = await startGateway(
+    t,
+    table([route('web/default', 'web', { redirectHttps: true })], [backend('web', [])]),
+  );
+  const res = await send(port, { host: 'app.example.com:8080', path: '/a?b=1' });
+  assert.equal(res.status, 308);
+  assert.equal(res.headers.location, 'https://app.example.com/a?b=1');
+});

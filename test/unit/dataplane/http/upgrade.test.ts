@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import type { IncomingMessage } from 'node:http';
+import { test } from 'node:test';
+import { WebSocket } from 'undici';
+import { closedPort, startServer, waitFor } from '../upstreams/servers.js';
+import { backend, route, table, upstream } from '../upstreams/table-fixtures.js';
+import { deferred, rawExchange, rawSocket, readUntil, startGateway } from './harness.js';
+import { readTextFrame, startWebSocketEcho, textFrame } from './websocket-backend.js';
+
+const HOST = '127.0.0.1';
+
+function upgradeRequest(path: string, extra = ''): string {
+  return (
+    `GET ${path} HTTP/1.1\r\nHost: ${HOST}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+    `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`
+  );
+}
+
+function headOf(data: Buffer): string {
+  return data.subarray(0, data.indexOf('\r\n\r\n')).toString('latin1');
+}
+
+test('WebSocket echo through the gateway, sticky: the 101 carries the cookie and the cookie pins the upstream', async (t) => {
+  const seenA: IncomingMessage[] = [];
+  const seenB: IncomingMessage[] = [];
+  const a = await startWebSocketEcho(t, 'a', seenA);
+  const b = await startWebSocketEcho(t, 'b', seenB);
+  const { port, registry } = await startGateway(
+    t,
+    table(
+      [route('chat/default', 'chat', { hosts: [HOST], path: '/chat', sticky: { cookie: 'sg_chat' } })],
+      [backend('chat', [upstream('task:a:80', { port: a.port }), upstream('task:b:80', { port: b.port })])],
+    ),
+  );
+  const client = await rawSocket(t, port);
+  client.write(upgradeRequest('/chat/room?x=1'));
+  const answer = await readUntil(client, (r) => r.includes('\r\n\r\n'));
+  const head = headOf(answer);
+  assert.match(head, /^HTTP\/1\.1 101 Switching Protocols\r\n/);
+  const cookie = /\r\nset-cookie: (sg_chat=[^;]+);/i.exec(head)?.[1];
+  assert.ok(cookie, 'the 101 carries the sticky cookie');
+  client.write(textFrame('hello', true));
+  const echoed = readTextFrame(await readUntil(client, (r) => readTextFrame(r) !== undefined));
+  const pinned = echoed!.split(':')[0]!;
+  assert.equal(echoed, `${pinned}:hello`);
+  const upstreamReq = [...seenA, ...seenB][0]!;
+  assert.equal(upstreamReq.url, '/chat/room?x=1');
+  assert.equal(upstreamReq.headers['x-forwarded-for'], '127.0.0.1');
+  assert.equal(upstreamReq.headers.upgrade, 'websocket');
+  await waitFor(() => registry.get(`task:${pinned}:80`)?.inflight === 1, 'the tunnel counted in flight');
+
+  for (let i = 0; i < 4; i++) {
+    const ws = new WebSocket(`ws://${HOST}:${port}/chat`, { headers: { cookie } });
+    const message = deferred<string>();
+    ws.onmessage = (event) => message.resolve(String(event.data));
+    ws.onerror = () => message.reject(new Error('websocket error'));
+    ws.onopen = () => ws.send(`round ${i}`);
+    assert.equal(await message.promise, `${pinned}:round ${i}`);
+    const closed = deferred<void>();
+    ws.onclose = () => closed.resolve();
+    ws.close();
+    await closed.promise;
+  }
+  client.destroy();
+  await waitFor(
+    () => registry.get('task:a:80')?.inflight === 0 && registry.get('task:b:80')?.inflight === 0,
+    'tunnels closed on both sides',
+  );
+});
+
+test('an upgrade whose first upstream refuses the connect is retried on another', async (t) => {
+  const live = await startWebSocketEcho(t, 'live');
+  const { port, logs } = await startGateway(
+    t,
+    table(
+      [route('chat/default', 'chat', { hosts: [HOST], balance: 'round-robin' })],
+      [
+        backend('chat', [
+          upstream('task:dead:80', { port: await closedPort() }),
+          upstream('task:live:80', { port: live.port }),
+        ]),
+      ],
+    ),
+  );
+  const client = await rawSocket(t, port);
+  client.write(upgradeRequest('/'));
+  const head = headOf(await readUntil(client, (r) => r.includes('\r\n\r\n')));
+  assert.match(head, /^HTTP\/1\.1 101 /);
+  assert.ok(
+    logs.some(
+      (l) => l.msg === 'retrying the upgrade on another upstream' && l.code === 'SG_ERR_UPSTREAM_CONNECT',
+    ),
+  );
+});
+
+test('an upgrade the upstream refuses is passed on with the sticky cookie and connection: close', async (t) => {
+  const refusing = await startServer(t, () => {});
+  refusing.on('upgrade', (_req, socket) => {
+    socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 4\r\nConnection: keep-alive\r\n\r\nnope');
+  });
+  const { port } = await startGateway(
+    t,
+    table(
+      [route('chat/default', 'chat', { hosts: [HOST], sticky: { cookie: 'sg_chat' } })],
+      [backend('chat', [upstream('task:r:80', { port: refusing.port })])],
+    ),
+  );
+  const { reply, closed } = await rawExchange(port, upgradeRequest('/'));
+  assert.match(reply, /^HTTP\/1\.1 401 Unauthorized\r\n/);
+  assert.match(reply, /\r\nset-cookie: sg_chat=/i);
+  assert.match(reply, /\r\nconnection: close\r\n/);
+  assert.doesNotMatch(reply, /keep-alive/i);
+  assert.ok(reply.endsWith('\r\n\r\nnope'));
+  assert.ok(closed);
+});
+
+test('an upgrade without a route is refused with 404 and closed', async (t) => {
+  const { port } = await startGateway(t, table([], []));
+  const { reply, closed } = await rawExchange(port, upgradeRequest('/'));
+  assert.match(reply, /^HTTP\/1\.1 404 Not Found\r\n/);
+  assert.ok(reply.endsWith('404 Not Found (SG_ERR_NO_ROUTE)\n'));
+  assert.ok(closed);
+});
+
+test('when the upstream closes a tunnel, the client connection closes too', async (t) => {
+  const closer = await startServer(t, () => {});
+  closer.on('upgrade', (_req, socket) => {
+    socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: x-test\r\nConnection: Upgrade\r\n\r\nbye');
+    socket.end();
+  });
+  const { port, gateway } = await startGateway(
+    t,
+    table(
+      [route('x/default', 'x', { hosts: [HOST] })],
+      [backend('x', [upstream('task:x:80', { port: closer.port })])],
+    ),
+  );
+  const { reply, closed } = await rawExchange(
+    port,
+    `GET / HTTP/1.1\r\nHost: ${HOST}\r\nUpgrade: x-test\r\nConnection: Upgrade\r\n\r\n`,
+  );
+  assert.match(reply, /^HTTP\/1\.1 101 /);
+  assert.ok(reply.endsWith('\r\n\r\nbye'));
+  assert.ok(closed);
+  await waitFor(() => gateway.inflight === 0, 'the tunnel ended');
+});
