@@ -2,8 +2,6 @@
 import { readFileSync } from 'node:fs';
 import { ErrorCodes, SwarmgateError } from '../errors.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
-import { routesCommand } from './routes-command.js';
-import { runCommand } from './run-command.js';
 
 const USAGE = `Usage: swarmgate <command> [options]
 
@@ -14,9 +12,12 @@ Commands:
 swarmgate <command> --help shows the options of a command.
 `;
 
-const commands: Record<string, (argv: string[], out: NodeJS.WritableStream) => Promise<void>> = {
-  run: runCommand,
-  routes: routesCommand,
+type Command = (argv: string[], out: NodeJS.WritableStream) => Promise<void>;
+
+// Loaded on use, so `--help` and `--version` stay instant.
+const commands: Record<string, () => Promise<Command>> = {
+  run: async () => (await import('./run-command.js')).runCommand,
+  routes: async () => (await import('./routes-command.js')).routesCommand,
 };
 
 function version(): string {
@@ -36,12 +37,12 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`swarmgate ${version()}\n`);
     return ExitCode.ok;
   }
-  const command = commands[name];
-  if (!command) {
+  const load = commands[name];
+  if (!load) {
     process.stderr.write(`swarmgate: unknown command "${name}"\n\n${USAGE}`);
     return ExitCode.usage;
   }
-  await command(rest, process.stdout);
+  await (await load())(rest, process.stdout);
   return ExitCode.ok;
 }
 

@@ -48,7 +48,8 @@ export async function routesCommand(argv: string[], out: NodeJS.WritableStream):
     print(current);
     if (!values.watch) return;
     source.on('table', (table, meta) => {
-      const delay = meta.eventTime === undefined ? 'unknown' : `${Date.now() - meta.eventTime} ms`;
+      const delay =
+        meta.eventTime === undefined ? 'unknown' : `${Math.round(Date.now() - meta.eventTime)} ms`;
       if (values.json) print(table);
       else {
         const lines = diffTables(routesJson(current), routesJson(table));

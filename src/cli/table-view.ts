@@ -8,6 +8,7 @@ export interface RoutesJson {
     service: string;
     hosts: string[];
     path: string;
+    stripPath: boolean;
     priority: number;
     upstream: { mode: string; port: number };
     sticky: { cookie: string } | null;
@@ -34,6 +35,7 @@ export function routesJson(table: RoutingTable): RoutesJson {
         service: r.service,
         hosts: r.hosts,
         path: r.path,
+        stripPath: r.stripPath,
         priority: r.priority,
         upstream: { mode: backend?.mode ?? 'unknown', port: backend?.port ?? 0 },
         sticky: r.sticky ? { cookie: r.sticky.cookie } : null,
@@ -62,7 +64,10 @@ export function renderTable(table: RoutingTable): string {
   const lines = [`routing table ${view.version}: ${view.routes.length} route(s)`];
   for (const r of view.routes) {
     const sticky = r.sticky ? ` sticky=${r.sticky.cookie}` : '';
-    lines.push(`  ${r.hosts.join(',')}${r.path} -> ${r.id} [${r.upstream.mode}:${r.upstream.port}]${sticky}`);
+    const strip = r.stripPath ? ' strip-path' : '';
+    lines.push(
+      `  ${r.hosts.join(',')}${r.path} -> ${r.id} [${r.upstream.mode}:${r.upstream.port}]${strip}${sticky}`,
+    );
     if (r.upstreams.length === 0) lines.push('      (no upstreams)');
     for (const u of r.upstreams) {
       const slot = u.slot === null ? '' : ` slot ${u.slot}`;

@@ -79,16 +79,28 @@ test('routes: the routes, upstreams and diagnostics a labelled stack gives, thro
     diagnostics: table.diagnostics.filter((d) => d.service.startsWith(`${stack}_`)),
   });
   /** route id → the service's short name in the stack file */
-  const expectedRoutes: Record<string, { name: string; hosts: string[]; path: string }> = {
-    [`${service('docs')}/default`]: { name: 'docs', hosts: ['docs.example.com'], path: '/guide' },
-    [`${service('shop')}/api`]: { name: 'shop', hosts: ['shop.example.com'], path: '/api' },
-    [`${service('shop')}/site`]: {
-      name: 'shop',
-      hosts: ['shop.example.com', 'www.shop.example.com'],
-      path: '/',
-    },
-    [`${service('web')}/default`]: { name: 'web', hosts: ['web.example.com'], path: '/' },
-  };
+  const expectedRoutes: Record<string, { name: string; hosts: string[]; path: string; stripPath: boolean }> =
+    {
+      [`${service('docs')}/default`]: {
+        name: 'docs',
+        hosts: ['docs.example.com'],
+        path: '/guide',
+        stripPath: false,
+      },
+      [`${service('shop')}/api`]: {
+        name: 'shop',
+        hosts: ['shop.example.com'],
+        path: '/api',
+        stripPath: true,
+      },
+      [`${service('shop')}/site`]: {
+        name: 'shop',
+        hosts: ['shop.example.com', 'www.shop.example.com'],
+        path: '/',
+        stripPath: false,
+      },
+      [`${service('web')}/default`]: { name: 'web', hosts: ['web.example.com'], path: '/', stripPath: false },
+    };
 
   await t.test('--json: exactly the labelled routes, each on its tasks host-mode ports', async (t) => {
     const { routes } = mine(await routesJson(t, rig));
@@ -102,6 +114,7 @@ test('routes: the routes, upstreams and diagnostics a labelled stack gives, thro
       assert.equal(route.service, service(expected.name), route.id);
       assert.deepEqual(route.hosts, expected.hosts, `${route.id} hosts (lower-cased, sorted)`);
       assert.equal(route.path, expected.path, `${route.id} path`);
+      assert.equal(route.stripPath, expected.stripPath, `${route.id} strip-path`);
       assert.deepEqual(route.upstream, { mode: 'hostport', port: 80 }, `${route.id} upstream mode`);
       assert.deepEqual(
         sortedUpstreams(route.upstreams),

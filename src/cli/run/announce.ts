@@ -8,7 +8,7 @@ import { renderTable } from '../table-view.js';
  * stderr so `npm start` shows the routes.
  */
 export function announceTable(logger: Logger, table: RoutingTable, meta: TableMeta): void {
-  const delayMs = meta.eventTime === undefined ? undefined : Date.now() - meta.eventTime;
+  const delayMs = meta.eventTime === undefined ? undefined : Math.round(Date.now() - meta.eventTime);
   logger.info(
     {
       version: table.version,
