@@ -138,13 +138,17 @@ const engineNetwork = z.object({
 
 /** Task states after which a task never runs again; such tasks are history, not upstreams. */
 const TERMINAL_TASK_STATES = new Set(['complete', 'shutdown', 'failed', 'rejected', 'remove', 'orphaned']);
-/** Tasks on nodes in these states are stale: the managers no longer hear from the node. */
-const LOST_NODE_STATES = new Set<NodeInfo['state']>(['down', 'unknown']);
+/**
+ * Tasks on a `down` node are stale: the managers gave up on the node. `unknown` is not enough: a new
+ * leader marks every node unknown until its next heartbeat, so after each manager restart all tasks
+ * would vanish for seconds (seen on the rig).
+ */
+const LOST_NODE_STATES = new Set<NodeInfo['state']>(['down']);
 
 /**
  * Normalizes raw Engine API lists into a {@link SwarmSnapshot}. Pure and total: malformed entries are
  * skipped, never thrown on. Stale tasks are dropped: tasks of removed services, tasks without a node or
- * on a node that is down or unknown, and tasks in a terminal state (`shutdown`, `failed`, ...). Every
+ * on a node that is down or not listed, and tasks in a terminal state (`shutdown`, `failed`, ...). Every
  * array is sorted, so equal swarms give deep-equal snapshots.
  *
  * @example

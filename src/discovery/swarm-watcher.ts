@@ -37,6 +37,13 @@ export interface SwarmWatcherOptions {
   debounceMs?: number;
   /** Period of the task re-list, the ground truth (swarm has no task events). Default 2000. */
   relistIntervalMs?: number;
+  /**
+   * Re-list period for a while after an event. A service event (scale, update) is followed by task state
+   * changes that have no events of their own; this catches them quickly. Default 250.
+   */
+  eventRelistIntervalMs?: number;
+  /** How long after the last event the faster re-list lasts. Default 10000. */
+  eventRelistWindowMs?: number;
   /** First reconnect delay of the event stream; doubles up to `reconnectMaxMs`, with jitter. Default 250. */
   reconnectMinMs?: number;
   /** Default 10000. */
@@ -75,6 +82,8 @@ export class SwarmWatcher extends EventEmitter<SwarmWatcherEvents> {
   #client: EngineClient;
   #debounceMs: number;
   #relistIntervalMs: number;
+  #eventRelistIntervalMs: number;
+  #eventRelistWindowMs: number;
   #reconnectMinMs: number;
   #reconnectMaxMs: number;
 
@@ -88,6 +97,8 @@ export class SwarmWatcher extends EventEmitter<SwarmWatcherEvents> {
   #streamAbort: AbortController | undefined;
   #eventLoop: Promise<void> | undefined;
   #relistTimer: NodeJS.Timeout | undefined;
+  /** Until when (ms since the epoch) re-lists run at the faster after-event period. */
+  #fastRelistUntil = 0;
   #debounceTimer: NodeJS.Timeout | undefined;
   #debouncedEventTime: number | undefined;
   #pending: RefreshRequest | undefined;
@@ -99,6 +110,8 @@ export class SwarmWatcher extends EventEmitter<SwarmWatcherEvents> {
     this.#client = client;
     this.#debounceMs = options.debounceMs ?? 100;
     this.#relistIntervalMs = options.relistIntervalMs ?? 2000;
+    this.#eventRelistIntervalMs = Math.min(options.eventRelistIntervalMs ?? 250, this.#relistIntervalMs);
+    this.#eventRelistWindowMs = options.eventRelistWindowMs ?? 10_000;
     this.#reconnectMinMs = options.reconnectMinMs ?? 250;
     this.#reconnectMaxMs = options.reconnectMaxMs ?? 10_000;
   }
@@ -127,10 +140,7 @@ export class SwarmWatcher extends EventEmitter<SwarmWatcherEvents> {
       throw error;
     }
     this.#publish(snapshot, { takenAt: Date.now(), cause: 'initial' });
-    this.#relistTimer = setInterval(
-      () => this.#requestRefresh({ cause: 'relist', full: !this.#status.connected }),
-      this.#relistIntervalMs,
-    );
+    this.#scheduleRelist();
     this.#eventLoop = this.#watchEvents();
     return snapshot;
   }
@@ -140,7 +150,7 @@ export class SwarmWatcher extends EventEmitter<SwarmWatcherEvents> {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     this.#lifetime.abort();
-    clearInterval(this.#relistTimer);
+    clearTimeout(this.#relistTimer);
     clearTimeout(this.#debounceTimer);
     await this.#eventLoop;
     await this.#refreshing;
@@ -175,7 +185,23 @@ export class SwarmWatcher extends EventEmitter<SwarmWatcherEvents> {
     }
   }
 
+  #scheduleRelist(): void {
+    clearTimeout(this.#relistTimer);
+    if (this.#state !== 'running') return;
+    const fast = Date.now() < this.#fastRelistUntil;
+    this.#relistTimer = setTimeout(
+      () => {
+        this.#requestRefresh({ cause: 'relist', full: !this.#status.connected });
+        this.#scheduleRelist();
+      },
+      fast ? this.#eventRelistIntervalMs : this.#relistIntervalMs,
+    );
+  }
+
   #onEvent(event: EngineEvent): void {
+    const wasFast = Date.now() < this.#fastRelistUntil;
+    this.#fastRelistUntil = Date.now() + this.#eventRelistWindowMs;
+    if (!wasFast) this.#scheduleRelist();
     const time = event.timeNano === undefined ? undefined : event.timeNano / 1e6;
     if (time !== undefined) this.#debouncedEventTime = Math.min(this.#debouncedEventTime ?? time, time);
     if (this.#debounceTimer !== undefined) return;
@@ -192,16 +218,19 @@ export class SwarmWatcher extends EventEmitter<SwarmWatcherEvents> {
   #requestRefresh(request: RefreshRequest): void {
     if (this.#state !== 'running') return;
     this.#pending = this.#pending === undefined ? request : mergeRequests(this.#pending, request);
-    this.#refreshing ??= this.#drainRefreshes().finally(() => {
-      this.#refreshing = undefined;
-    });
+    this.#refreshing ??= this.#drainRefreshes();
   }
 
   async #drainRefreshes(): Promise<void> {
-    for (let request = this.#pending; request !== undefined; request = this.#pending) {
-      this.#pending = undefined;
-      if (this.#state !== 'running') return;
-      await this.#refresh(request);
+    try {
+      for (let request = this.#pending; request !== undefined; request = this.#pending) {
+        this.#pending = undefined;
+        await this.#refresh(request);
+        if (this.#state !== 'running') return;
+      }
+    } finally {
+      // In the same tick as the last look at #pending, so no request can slip in between.
+      this.#refreshing = undefined;
     }
   }
 

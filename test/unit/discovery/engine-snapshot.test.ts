@@ -264,3 +264,21 @@ test('spec networks given by name are resolved to ids; the old Spec.Networks is 
   assert.deepEqual(service(snapshot, SERVICE.web).networks, [FRONT]);
   assert.deepEqual(service(snapshot, SERVICE.api).networks, [FRONT]);
 });
+
+test('tasks on a node in state unknown are kept: a new leader marks every node unknown for a while', () => {
+  const raw = recorded('steady');
+  const nodes = raw.nodes.map((node) => {
+    const n = structuredClone(node) as { ID: string; Status: { State: string } };
+    if (n.ID === NODE.three) n.Status.State = 'unknown';
+    return n;
+  });
+  const snapshot = snapshotFromEngine({ ...raw, nodes });
+  assert.equal(snapshot.nodes.find((n) => n.id === NODE.three)?.state, 'unknown');
+  assert.deepEqual(snapshot.tasks, snapshotFromEngine(raw).tasks);
+  // A node that is not listed at all (removed from the swarm) takes its tasks with it.
+  const removed = snapshotFromEngine({
+    ...raw,
+    nodes: raw.nodes.filter((n) => (n as { ID: string }).ID !== NODE.three),
+  });
+  assert.ok(removed.tasks.every((t) => t.nodeId !== NODE.three));
+});

@@ -123,6 +123,26 @@ test('the periodic re-list finds task changes, which have no events; an unchange
   assert.ok(snapshot.tasks.some((task) => task.desiredState === 'shutdown' && task.state === 'running'));
 });
 
+test('after an event, tasks are re-listed faster for a while to catch the task changes that follow', async (t) => {
+  const { server, watcher, snapshots } = await watching(t, {
+    relistIntervalMs: 60_000,
+    eventRelistIntervalMs: 10,
+    debounceMs: 10,
+  });
+  await watcher.start();
+  await server.waitForEventStream();
+  await until('the catch-up list ran', () => count(server, '/services') === 2);
+  // Like a scale-up: the service changes (with an event), then its tasks change (without).
+  server.state.services = recorded('rolling-update').services;
+  server.emitEvent({ Type: 'service', Action: 'update' });
+  await until('the event refresh', () => snapshots.length === 2);
+  assert.equal(snapshots[1]?.[1].cause, 'event');
+  server.state.tasks = recorded('rolling-update').tasks;
+  await until('a re-list saw the tasks', () => snapshots.length === 3);
+  assert.equal(snapshots[2]?.[1].cause, 'relist');
+  assert.equal(count(server, '/services'), 3, 'task-only re-lists');
+});
+
 test('when Docker goes away: stale with the last good snapshot; when it is back: reconnected and fresh', async (t) => {
   const { server, watcher, snapshots, statuses } = await watching(t, {
     relistIntervalMs: 30,
