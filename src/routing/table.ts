@@ -64,7 +64,10 @@ export interface Backend {
 export type UpstreamState = 'ready' | 'draining';
 
 export interface Upstream {
-  /** Stable identity across table versions: `task:<task id>:<port>` or `node:<node id>:<port>` (mesh). */
+  /**
+   * Stable identity across table versions: `task:<task id>@<address>` or `node:<node id>@<address>`
+   * (mesh). The address is part of it, so one task reached two ways is two upstreams.
+   */
   id: string;
   /** `host:port` (IPv6 hosts in brackets). */
   address: string;

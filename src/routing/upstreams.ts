@@ -11,7 +11,7 @@ import type { UpstreamTarget } from './upstream-target.js';
  *
  * @example
  * buildUpstreams({ mode: 'task', port: 80, network }, 'svc-id', index);
- * // [{ id: 'task:t1:80', address: '10.232.1.5:80', ... }]
+ * // [{ id: 'task:t1@10.232.1.5:80', address: '10.232.1.5:80', ... }]
  */
 export function buildUpstreams(target: UpstreamTarget, serviceId: string, index: SnapshotIndex): Upstream[] {
   if (target.mode === 'mesh') {
@@ -19,7 +19,7 @@ export function buildUpstreams(target: UpstreamTarget, serviceId: string, index:
     return index.meshNodes
       .filter((node) => usableNodeAddress(node.address))
       .map((node) => ({
-        id: `node:${node.id}:${port}`,
+        id: `node:${node.id}@${hostPort(node.address, port)}`,
         address: hostPort(node.address, port),
         host: node.address,
         port,
@@ -54,8 +54,10 @@ function hostPortEndpoint(
 }
 
 function taskUpstream(task: TaskInfo, node: NodeInfo, host: string, port: number): Upstream {
-  const id = `task:${task.id}:${port}`;
   const address = hostPort(host, port);
+  // The address is part of the identity: one task reached on two networks, or by task IP and by host
+  // port, is two upstreams with their own pools and health.
+  const id = `task:${task.id}@${address}`;
   const state = task.desiredState === 'running' ? 'ready' : 'draining';
   // Two literals rather than a conditional spread: same key order, and every upstream of a kind shares
   // one object shape, which keeps serializing the table fast.

@@ -19,6 +19,7 @@ function view(upstreams: Upstream[], extraRoute = false): RoutesJson {
     service: id.split('/')[0] ?? id,
     hosts: ['a.test'],
     path: '/',
+    stripPath: false,
     priority: 1,
     upstream: { mode: 'hostport', port: 80 },
     sticky: null,

@@ -12,7 +12,7 @@ test('task mode: the task IP on the chosen network and the container port', () =
   const table = translate(snapshot([web], [task(web, 2), task(web, 1)]), INGRESS);
   assert.deepEqual(backendOf(table, 'web/default').upstreams, [
     {
-      id: 'task:web-t1:80',
+      id: 'task:web-t1@10.232.1.1:80',
       address: '10.232.1.1:80',
       host: '10.232.1.1',
       port: 80,
@@ -23,7 +23,7 @@ test('task mode: the task IP on the chosen network and the container port', () =
       state: 'ready',
     },
     {
-      id: 'task:web-t2:80',
+      id: 'task:web-t2@10.232.1.2:80',
       address: '10.232.1.2:80',
       host: '10.232.1.2',
       port: 80,
@@ -43,7 +43,7 @@ test('hostport mode: the node address and the port the task published there', ()
   const upstreams = backendOf(table, 'web/default').upstreams;
   assert.deepEqual(
     upstreams.map((u) => [u.id, u.address, u.node]),
-    [['task:web-t1:30001', '10.231.0.11:30001', 'node-1']],
+    [['task:web-t1@10.231.0.11:30001', '10.231.0.11:30001', 'node-1']],
   );
 });
 
@@ -61,8 +61,8 @@ test('mesh mode: every ready, active node on the published port', () => {
   assert.deepEqual(
     backendOf(table, 'web/default').upstreams.map((u) => [u.id, u.address, u.state, u.task]),
     [
-      ['node:node-1:8080', '10.231.0.11:8080', 'ready', undefined],
-      ['node:node-4:8080', '[fd00::4]:8080', 'ready', undefined],
+      ['node:node-1@10.231.0.11:8080', '10.231.0.11:8080', 'ready', undefined],
+      ['node:node-4@[fd00::4]:8080', '[fd00::4]:8080', 'ready', undefined],
     ],
   );
 });
@@ -115,7 +115,7 @@ test('a task not yet attached to the network has no upstream; IPv6 task addresse
   const table = translate(snapshot([web], tasks), INGRESS);
   assert.deepEqual(
     backendOf(table, 'web/default').upstreams.map((u) => [u.id, u.address, u.host]),
-    [['task:web-t2:80', '[fd00:232::2]:80', 'fd00:232::2']],
+    [['task:web-t2@[fd00:232::2]:80', '[fd00:232::2]:80', 'fd00:232::2']],
   );
 });
 
