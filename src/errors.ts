@@ -17,6 +17,7 @@ export const ErrorCodes = {
   SG_ERR_LABEL_INVALID: 'A swarmgate label has an invalid value',
   SG_ERR_LABEL_MISSING: 'A required swarmgate label is missing',
   SG_ERR_LABEL_UNKNOWN: 'An unknown swarmgate label was set',
+  SG_ERR_LABEL_UNUSED: 'A swarmgate label has no effect where it is set',
   SG_ERR_LABEL_ON_CONTAINER: 'swarmgate labels were set on the container instead of the service',
   SG_ERR_NO_UPSTREAM_MODE: 'No way to reach the service from this gateway',
   SG_ERR_ROUTE_CONFLICT: 'Two routes claim the same host, path and priority',

@@ -131,7 +131,7 @@ function healthCheck(
       const label = own.get(key);
       if (label === undefined) continue;
       report.warning(
-        'SG_ERR_LABEL_MISSING',
+        'SG_ERR_LABEL_UNUSED',
         label,
         `${label.key} has no effect on route ${id} without a health.path label (the active health check's path); it is ignored`,
       );
@@ -170,7 +170,7 @@ function stickiness(
     const label = own.get(key);
     if (label === undefined) continue;
     report.warning(
-      'SG_ERR_LABEL_MISSING',
+      'SG_ERR_LABEL_UNUSED',
       label,
       `${label.key} has no effect on route ${id} unless its sticky label is \`cookie\`; it is ignored`,
     );

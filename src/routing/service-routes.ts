@@ -92,7 +92,7 @@ function reportUnusedRouteOnlyKeys(scopes: RouteLabelScopes, report: Reporter): 
     const label = scopes.unscoped.get(key);
     if (label === undefined) continue;
     report.warning(
-      'SG_ERR_LABEL_MISSING',
+      'SG_ERR_LABEL_UNUSED',
       label,
       `${label.key} has no effect without swarmgate.hosts: it belongs to route \`default\`, and named routes do not inherit it (use swarmgate.routes.<name>.${key}); it is ignored`,
     );

@@ -81,7 +81,7 @@ test('health interval or timeout without a health path: warned, route served wit
   const d = onlyDiagnostic(table);
   assert.deepEqual(
     [d.code, d.severity, d.label],
-    ['SG_ERR_LABEL_MISSING', 'warning', 'swarmgate.health.interval'],
+    ['SG_ERR_LABEL_UNUSED', 'warning', 'swarmgate.health.interval'],
   );
   assert.match(d.message, /without a health\.path label/);
 });
