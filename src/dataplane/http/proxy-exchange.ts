@@ -173,7 +173,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     }
     this.#errorCode = kind.code;
     this.#settings.logger.warn(log, 'upstream request failed');
-    sendError(this.#res, kind.code, this.#host.closing || !this.#req.complete);
+    sendError(this.#res, kind.code, this.#closeAfterError());
   }
 
   #send(selection: Selection): void {
@@ -220,7 +220,12 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       { code, routeId: this.#route?.route.id, method: req.method, host: this.#head.host, url: req.url },
       message,
     );
-    sendError(this.#res, code, this.#host.closing || !req.complete);
+    sendError(this.#res, code, this.#closeAfterError());
+  }
+
+  /** After an error, keep the connection only if nothing of a request body is left in doubt. */
+  #closeAfterError(): boolean {
+    return this.#host.closing || !this.#req.complete || this.#head.hasBody;
   }
 
   #redirectToHttps(host: string, pathAndQuery: string): void {

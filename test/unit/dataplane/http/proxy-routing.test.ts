@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { test } from 'node:test';
 import { UpstreamRegistry } from '../../../../src/dataplane/upstreams/upstream-registry.js';
 import { closedPort, startServer } from '../upstreams/servers.js';
@@ -234,4 +235,34 @@ test('redirect-https answers 308 to the https URL', async (t) => {
   const res = await send(port, { host: 'app.example.com:8080', path: '/a?b=1' });
   assert.equal(res.status, 308);
   assert.equal(res.headers.location, 'https://app.example.com/a?b=1');
+});
+
+test('listens on several entrypoints, IPv4 and IPv6', async (t) => {
+  const web = await echoBackend(t, 'web');
+  const { gateway } = await startGateway(
+    t,
+    table([route('web/default', 'web')], [backend('web', [upstream('task:web1:80', { port: web.port })])]),
+    { http: ['127.0.0.1:0', '[::1]:0'] },
+  );
+  const [v4, v6] = gateway.addresses();
+  assert.match(v4!, /^127\.0\.0\.1:\d+$/);
+  assert.match(v6!, /^\[::1\]:\d+$/);
+  const v6Port = Number(v6!.split(':').pop());
+  const res = await new Promise<string>((resolve, reject) => {
+    const req = httpRequest(
+      { host: '::1', port: v6Port, agent: false, headers: { host: 'app.example.com' } },
+      (r) => {
+        let body = '';
+        r.on('data', (c) => {
+          body += c;
+        });
+        r.on('end', () => resolve(body));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+  const { headers } = JSON.parse(res);
+  assert.equal(headers['x-forwarded-for'], '::1');
+  assert.equal(headers.forwarded, 'for="[::1]";host=app.example.com;proto=http');
 });

@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { pino } from 'pino';
+import { AdminServer } from '../../../../src/dataplane/http/admin-server.js';
+import { startServer } from '../upstreams/servers.js';
+import { backend, route, table, upstream } from '../upstreams/table-fixtures.js';
+import { send, startGateway } from './harness.js';
+
+const silent = pino({ level: 'silent' });
+
+async function startAdmin(
+  t: Parameters<typeof startServer>[0],
+  options: Partial<ConstructorParameters<typeof AdminServer>[0]>,
+  source: ConstructorParameters<typeof AdminServer>[0]['source'],
+) {
+  const admin = new AdminServer({ listen: '127.0.0.1:0', logger: silent, source, ...options });
+  const { port } = await admin.listen();
+  t.after(() => admin.close());
+  return port;
+}
+
+test('healthz always, readyz once a table is loaded, routes and status with runtime state', async (t) => {
+  const web = await startServer(t, (_req, res) => res.end('ok'));
+  const { gateway } = await startGateway(t, undefined);
+  const port = await startAdmin(
+    t,
+    { discoveryStatus: () => ({ source: 'controller', connected: true }) },
+    gateway,
+  );
+
+  assert.equal((await send(port, { path: '/healthz' })).status, 200);
+  const notReady = await send(port, { path: '/readyz' });
+  assert.equal(notReady.status, 503);
+  assert.equal(JSON.parse((await send(port, { path: '/api/routes' })).body), null);
+
+  gateway.setTable(
+    table(
+      [route('web/default', 'web')],
+      [backend('web', [upstream('task:web1:80', { port: web.port, state: 'draining' })])],
+      'v7',
+    ),
+  );
+  assert.equal((await send(port, { path: '/readyz' })).status, 200);
+  const routes = JSON.parse((await send(port, { path: '/api/routes' })).body);
+  assert.equal(routes.version, 'v7');
+  assert.equal(routes.routes[0].id, 'web/default');
+  const runtime = routes.backends[0].upstreams[0].runtime;
+  assert.equal(runtime.healthy, true);
+  assert.equal(runtime.inflight, 0);
+  assert.equal(runtime.state, 'draining');
+  assert.equal(typeof runtime.drainingSince, 'number');
+
+  const status = JSON.parse((await send(port, { path: '/api/status' })).body);
+  assert.deepEqual(status, {
+    tableVersion: 'v7',
+    routes: 1,
+    inflight: 0,
+    closing: false,
+    discovery: { source: 'controller', connected: true },
+  });
+  assert.equal((await send(port, { path: '/nope' })).status, 404);
+  assert.equal((await send(port, { path: '/healthz', method: 'POST' })).status, 405);
+});
+
+test('with a token, /api needs the bearer token; probes do not', async (t) => {
+  const { gateway } = await startGateway(t, table([], [], 'v1'));
+  const port = await startAdmin(t, { token: 's3cret' }, gateway);
+  const missing = await send(port, { path: '/api/status' });
+  assert.equal(missing.status, 401);
+  assert.equal(missing.headers['www-authenticate'], 'Bearer');
+  assert.equal(
+    (await send(port, { path: '/api/routes', headers: { authorization: 'Bearer wrong' } })).status,
+    401,
+  );
+  assert.equal(
+    (await send(port, { path: '/api/routes', headers: { authorization: 'Bearer s3cret' } })).status,
+    200,
+  );
+  assert.equal((await send(port, { path: '/readyz' })).status, 200);
+});
+
+test('the admin API refuses a non-loopback address without a token', async (t) => {
+  const { gateway } = await startGateway(t, undefined);
+  assert.throws(
+    () => new AdminServer({ listen: '0.0.0.0:9180', logger: silent, source: gateway }),
+    (err: { code?: string }) => err.code === 'SG_ERR_CONFIG',
+  );
+  assert.doesNotThrow(() => new AdminServer({ listen: '[::1]:0', logger: silent, source: gateway }));
+  assert.doesNotThrow(
+    () => new AdminServer({ listen: '0.0.0.0:0', token: 't', logger: silent, source: gateway }),
+  );
+});

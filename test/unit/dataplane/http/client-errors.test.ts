@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { test } from 'node:test';
+import { startServer } from '../upstreams/servers.js';
+import { backend, route, table, upstream } from '../upstreams/table-fixtures.js';
+import { rawExchange, rawSocket, send, startGateway } from './harness.js';
+
+async function gatewayWithBackend(t: Parameters<typeof startServer>[0], limits = {}) {
+  let requests = 0;
+  const web = await startServer(t, (req, res) => {
+    requests += 1;
+    req.resume();
+    res.end('ok');
+  });
+  const gw = await startGateway(
+    t,
+    table([route('web/default', 'web')], [backend('web', [upstream('task:web1:80', { port: web.port })])]),
+    { limits },
+  );
+  return { ...gw, upstreamRequests: () => requests };
+}
+
+test('a malformed request gets 400 SG_ERR_BAD_REQUEST and the connection is closed', async (t) => {
+  const { port, logs, upstreamRequests } = await gatewayWithBackend(t);
+  const { reply, closed } = await rawExchange(
+    port,
+    'GET / HTTP/1.1\r\nHost: app.example.com\r\nBad Header\r\n\r\n',
+  );
+  assert.match(reply, /^HTTP\/1\.1 400 Bad Request\r\n/);
+  assert.ok(reply.endsWith('400 Bad Request (SG_ERR_BAD_REQUEST)\n'));
+  assert.ok(closed);
+  assert.equal(upstreamRequests(), 0);
+  assert.ok(logs.some((l) => l.code === 'SG_ERR_BAD_REQUEST'));
+});
+
+test('oversized headers get 431 SG_ERR_HEADERS_TOO_LARGE', async (t) => {
+  const { port } = await gatewayWithBackend(t);
+  const big = 'x'.repeat(17 * 1024);
+  const { reply, closed } = await rawExchange(
+    port,
+    `GET / HTTP/1.1\r\nHost: app.example.com\r\nX-Big: ${big}\r\n\r\n`,
+  );
+  assert.match(reply, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+  assert.ok(reply.includes('(SG_ERR_HEADERS_TOO_LARGE)'));
+  assert.ok(closed);
+});
+
+test('the header limit is configurable', async (t) => {
+  const web = createServer({ maxHeaderSize: 64 * 1024 }, (req, res) =>
+    res.end(`${req.headers['x-big']?.length}`),
+  );
+  await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    web.closeAllConnections();
+    web.close();
+  });
+  const { port } = await startGateway(
+    t,
+    table(
+      [route('web/default', 'web')],
+      [backend('web', [upstream('task:web1:80', { port: (web.address() as AddressInfo).port })])],
+    ),
+    { limits: { maxHeaderBytes: 64 * 1024 } },
+  );
+  const res = await send(port, { headers: { 'x-big': 'x'.repeat(32 * 1024) } });
+  assert.equal(res.status, 200);
+  assert.equal(res.body, String(32 * 1024));
+});
+
+test('Content-Length together with Transfer-Encoding (smuggling) gets 400, is not forwarded, and the connection closes', async (t) => {
+  const { port, upstreamRequests } = await gatewayWithBackend(t);
+  const { reply, closed } = await rawExchange(
+    port,
+    'POST / HTTP/1.1\r\nHost: app.example.com\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n' +
+      '0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: app.example.com\r\n\r\n',
+  );
+  assert.match(reply, /^HTTP\/1\.1 400 Bad Request\r\n/);
+  assert.equal(reply.match(/HTTP\/1\.1/g)?.length, 1, 'exactly one response');
+  assert.ok(closed);
+  assert.equal(upstreamRequests(), 0);
+});
+
+test('a body over the limit gets 413 SG_ERR_BODY_TOO_LARGE, by Content-Length or while streaming chunked', async (t) => {
+  const { port, upstreamRequests } = await gatewayWithBackend(t, { maxBodyBytes: 1024 });
+  const declared = await rawExchange(
+    port,
+    'POST / HTTP/1.1\r\nHost: app.example.com\r\nContent-Length: 2048\r\n\r\n',
+  );
+  assert.match(declared.reply, /^HTTP\/1\.1 413 Payload Too Large\r\n/);
+  assert.ok(declared.reply.includes('(SG_ERR_BODY_TOO_LARGE)'));
+  assert.ok(declared.closed);
+  assert.equal(upstreamRequests(), 0);
+
+  const chunk = 'y'.repeat(600);
+  const streamed = await rawExchange(
+    port,
+    'POST / HTTP/1.1\r\nHost: app.example.com\r\nTransfer-Encoding: chunked\r\n\r\n' +
+      `258\r\n${chunk}\r\n258\r\n${chunk}\r\n0\r\n\r\n`,
+  );
+  assert.match(streamed.reply, /^HTTP\/1\.1 413 /);
+  assert.ok(streamed.closed);
+
+  assert.equal(
+    (await send(port, { method: 'POST', body: 'z'.repeat(1000) })).status,
+    200,
+    'within the limit passes',
+  );
+});
+
+test('a slowloris client is cut off by the head timeout while another client keeps being served', async (t) => {
+  const { port, logs } = await gatewayWithBackend(t, { headersTimeoutMs: 400, requestTimeoutMs: 2_000 });
+  const slow = await rawSocket(t, port);
+  let slowReply = '';
+  slow.on('data', (chunk: Buffer) => {
+    slowReply += chunk.toString('latin1');
+  });
+  const slowClosed = new Promise<void>((resolve) => slow.on('close', () => resolve()));
+  slow.write('GET / HTTP/1.1\r\nHost: app.example.com\r\n');
+  let cutOff = false;
+  void slowClosed.then(() => {
+    cutOff = true;
+  });
+  let served = 0;
+  let line = 0;
+  while (!cutOff) {
+    if (!slow.destroyed) slow.write(`X-Drip-${line++}: 1\r\n`);
+    assert.equal((await send(port)).status, 200);
+    served += 1;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    if (line > 400) assert.fail('the slow client was never cut off');
+  }
+  assert.match(slowReply, /^HTTP\/1\.1 408 Request Timeout\r\n/);
+  assert.ok(served > 0);
+  assert.ok(logs.some((l) => l.code === 'SG_ERR_BAD_REQUEST' && l.status === 408));
+});

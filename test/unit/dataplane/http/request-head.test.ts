@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { appendForwardingHeaders } from '../../../../src/dataplane/http/forwarding.js';
+import { RequestHead } from '../../../../src/dataplane/http/request-head.js';
+import { responseHeaders } from '../../../../src/dataplane/http/response-head.js';
+import { TrustedProxies } from '../../../../src/dataplane/http/trusted-proxies.js';
+
+test('RequestHead keeps end-to-end headers in order and drops hop-by-hop ones, including those Connection lists', () => {
+  const head = new RequestHead([
+    'Host',
+    'app.example.com',
+    'Connection',
+    'keep-alive, X-Hop',
+    'X-Hop',
+    '1',
+    'Keep-Alive',
+    'timeout=5',
+    'TE',
+    'trailers',
+    'Trailer',
+    'x',
+    'Proxy-Authorization',
+    'Basic x',
+    'Upgrade',
+    'websocket',
+    'Expect',
+    '100-continue',
+    'Transfer-Encoding',
+    'chunked',
+    'Cookie',
+    'a=1',
+    'cookie',
+    'b=2',
+    'Accept',
+    '*/*',
+  ]);
+  assert.deepEqual(head.headers, [
+    'Host',
+    'app.example.com',
+    'Cookie',
+    'a=1',
+    'cookie',
+    'b=2',
+    'Accept',
+    '*/*',
+  ]);
+  assert.equal(head.host, 'app.example.com');
+  assert.equal(head.cookie, 'a=1; b=2');
+  assert.equal(head.upgrade, 'websocket');
+  assert.equal(head.expectContinue, true);
+  assert.equal(head.chunked, true);
+  assert.equal(head.hasBody, true);
+});
+
+test('RequestHead reads Content-Length; no length and no chunking means no body', () => {
+  assert.equal(new RequestHead(['Content-Length', '12']).hasBody, true);
+  assert.equal(new RequestHead(['Content-Length', '0']).hasBody, false);
+  assert.equal(new RequestHead(['Accept', '*/*']).hasBody, false);
+});
+
+test('forwarding headers: an IPv6 peer is bracketed and quoted in Forwarded', () => {
+  const head = new RequestHead(['Host', 'example.com', 'X-Forwarded-For', '1.2.3.4']);
+  const proxies = new TrustedProxies([]);
+  const proto = appendForwardingHeaders(
+    head.headers,
+    head.forwarding,
+    head.host,
+    { peer: '2001:db8::1', trusted: false, scheme: 'https', port: 443 },
+    proxies,
+  );
+  assert.equal(proto, 'https');
+  assert.deepEqual(head.headers.slice(2), [
+    'x-forwarded-for',
+    '2001:db8::1',
+    'x-forwarded-proto',
+    'https',
+    'x-forwarded-host',
+    'example.com',
+    'x-forwarded-port',
+    '443',
+    'x-real-ip',
+    '2001:db8::1',
+    'forwarded',
+    'for="[2001:db8::1]";host=example.com;proto=https',
+  ]);
+});
+
+test('a trusted X-Forwarded-Proto decides whether the client is on https', () => {
+  const head = new RequestHead(['Host', 'example.com', 'X-Forwarded-Proto', 'HTTPS, http']);
+  const proxies = new TrustedProxies(['10.0.0.0/8']);
+  const hop = { peer: '10.0.0.2', trusted: true, scheme: 'http' as const, port: 80 };
+  assert.equal(appendForwardingHeaders(head.headers, head.forwarding, head.host, hop, proxies), 'https');
+});
+
+test('responseHeaders drops hop-by-hop headers and appends the sticky cookie after the upstream ones', () => {
+  const raw = [
+    'Content-Type',
+    'text/plain',
+    'Connection',
+    'keep-alive, X-Private',
+    'X-Private',
+    'secret',
+    'Transfer-Encoding',
+    'chunked',
+    'Keep-Alive',
+    'timeout=5',
+    'Set-Cookie',
+    'app=1',
+  ].map((s) => Buffer.from(s));
+  assert.deepEqual(responseHeaders(raw, 'sg=abc; Path=/'), [
+    'Content-Type',
+    'text/plain',
+    'Set-Cookie',
+    'app=1',
+    'set-cookie',
+    'sg=abc; Path=/',
+  ]);
+  assert.deepEqual(responseHeaders([Buffer.from('A'), Buffer.from('b')], undefined), ['A', 'b']);
+});

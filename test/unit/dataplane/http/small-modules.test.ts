@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  formatListenAddress,
+  isLoopback,
+  parseListenAddress,
+} from '../../../../src/dataplane/http/listen-address.js';
+import { rewriteRawResponseHead } from '../../../../src/dataplane/http/raw-response-head.js';
+import { resolveTarget } from '../../../../src/dataplane/http/request-target.js';
+import { plainAddress, TrustedProxies } from '../../../../src/dataplane/http/trusted-proxies.js';
+import { classifyUpstreamError } from '../../../../src/dataplane/http/upstream-errors.js';
+
+test('listen addresses: IPv4 and bracketed IPv6, with clear errors otherwise', () => {
+  assert.deepEqual(parseListenAddress('0.0.0.0:80'), { host: '0.0.0.0', port: 80 });
+  assert.deepEqual(parseListenAddress('[::]:8080'), { host: '::', port: 8080 });
+  assert.equal(formatListenAddress({ host: '::1', port: 9180 }), '[::1]:9180');
+  for (const bad of ['80', ':80', 'localhost:80', '::1:80', '1.2.3.4:70000', '1.2.3.4:x', '[::1]']) {
+    assert.throws(
+      () => parseListenAddress(bad),
+      (err: { code?: string }) => err.code === 'SG_ERR_CONFIG',
+      bad,
+    );
+  }
+  assert.ok(isLoopback('127.0.0.1') && isLoopback('::1') && isLoopback('::ffff:127.0.0.1'));
+  assert.ok(!isLoopback('0.0.0.0') && !isLoopback('::') && !isLoopback('10.0.0.1'));
+});
+
+test('trusted proxies: IPv4 and IPv6 CIDRs and single addresses, IPv4-mapped peers', () => {
+  const proxies = new TrustedProxies(['10.0.0.0/8', 'fd00::/8', '192.0.2.7']);
+  assert.ok(proxies.trusts('10.255.0.1'));
+  assert.ok(proxies.trusts('::ffff:10.1.1.1'));
+  assert.ok(proxies.trusts('fd12::1'));
+  assert.ok(proxies.trusts('192.0.2.7'));
+  assert.ok(!proxies.trusts('192.0.2.8'));
+  assert.ok(!proxies.trusts('11.0.0.1'));
+  assert.ok(!proxies.trusts('not an ip'));
+  assert.ok(!new TrustedProxies([]).trusts('127.0.0.1'));
+  for (const bad of ['10.0.0.0/33', '10.0.0.0/', 'fd00::/129', 'example.com/8']) {
+    assert.throws(
+      () => new TrustedProxies([bad]),
+      (err: { code?: string }) => err.code === 'SG_ERR_CONFIG',
+      bad,
+    );
+  }
+  assert.equal(plainAddress('::ffff:1.2.3.4'), '1.2.3.4');
+  assert.equal(plainAddress('::1'), '::1');
+});
+
+test('request targets: origin-form, absolute-form, asterisk; anything else is refused', () => {
+  assert.deepEqual(resolveTarget('/a?b', 'h'), { host: 'h', pathAndQuery: '/a?b' });
+  assert.deepEqual(resolveTarget('http://Other.example:81/x?y=1', 'h'), {
+    host: 'other.example:81',
+    pathAndQuery: '/x?y=1',
+  });
+  assert.deepEqual(resolveTarget('*', 'h'), { host: 'h', pathAndQuery: '*' });
+  assert.equal(resolveTarget('example.com:443', 'h'), undefined);
+});
+
+test('raw response heads: cookie added to a 101; a refusal gets connection: close', () => {
+  const switched = rewriteRawResponseHead(
+    Buffer.from('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\nframe'),
+    'sg=1',
+    1024,
+  );
+  assert.ok(typeof switched === 'object');
+  assert.equal(switched.status, 101);
+  assert.equal(
+    switched.head.toString(),
+    'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nset-cookie: sg=1\r\n\r\n',
+  );
+  assert.equal(switched.rest.toString(), 'frame');
+  const refused = rewriteRawResponseHead(
+    Buffer.from('HTTP/1.0 403 Forbidden\r\nConnection: keep-alive\r\nKeep-Alive: x\r\n\r\n'),
+    undefined,
+    1024,
+  );
+  assert.ok(typeof refused === 'object');
+  assert.equal(refused.head.toString(), 'HTTP/1.0 403 Forbidden\r\nconnection: close\r\n\r\n');
+  assert.equal(rewriteRawResponseHead(Buffer.from('HTTP/1.1 101 Swi'), undefined, 1024), 'incomplete');
+  assert.equal(rewriteRawResponseHead(Buffer.from('garbage\r\n\r\n'), undefined, 1024), 'invalid');
+  assert.equal(rewriteRawResponseHead(Buffer.alloc(2048, 'a'), undefined, 1024), 'invalid');
+});
+
+test('upstream errors: before the request is on a socket everything is a retryable connect failure', () => {
+  assert.deepEqual(classifyUpstreamError({ code: 'ECONNREFUSED' }, 'connect'), {
+    code: 'SG_ERR_UPSTREAM_CONNECT',
+    failure: 'connect',
+    retry: 'always',
+  });
+  assert.equal(classifyUpstreamError({ code: 'EHOSTUNREACH' }, 'connect').retry, 'always');
+  const connectTimeout = classifyUpstreamError({ code: 'UND_ERR_CONNECT_TIMEOUT' }, 'connect');
+  assert.equal(connectTimeout.code, 'SG_ERR_UPSTREAM_TIMEOUT');
+  assert.equal(connectTimeout.failure, 'connect');
+  assert.equal(
+    classifyUpstreamError({ code: 'UND_ERR_SOCKET' }, 'awaiting-response').retry,
+    'bodyless-idempotent',
+  );
+  assert.equal(classifyUpstreamError({ code: 'ECONNRESET' }, 'streaming-response').retry, 'never');
+  const headers = classifyUpstreamError({ code: 'UND_ERR_HEADERS_TIMEOUT' }, 'awaiting-response');
+  assert.deepEqual(headers, { code: 'SG_ERR_UPSTREAM_TIMEOUT', failure: 'timeout', retry: 'never' });
+  assert.equal(
+    classifyUpstreamError({ code: 'HPE_INVALID_CONSTANT' }, 'awaiting-response').code,
+    'SG_ERR_UPSTREAM_PROTOCOL',
+  );
+  assert.equal(classifyUpstreamError({ code: 'UND_ERR_INVALID_ARG' }, 'connect').code, 'SG_ERR_BAD_REQUEST');
+  assert.equal(
+    classifyUpstreamError({ code: 'SG_ERR_BODY_TOO_LARGE' }, 'awaiting-response').failure,
+    undefined,
+  );
+});
