@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import { attachEventLog } from '../observability/event-log.js';
 import { runCluster } from './run/cluster.js';
 import { runSingleProcess } from './run/single-process.js';
 import { parseRunOptions, RUN_USAGE } from './run-options.js';
@@ -11,6 +12,7 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
     return;
   }
   const logger = pino({ level: options.logLevel, base: { pid: process.pid } });
+  attachEventLog(logger, { accessLog: options.accessLog });
   if (options.workers > 1) await runCluster(options, logger);
   else await runSingleProcess(options, logger);
 }

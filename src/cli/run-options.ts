@@ -39,6 +39,7 @@ Process:
   --workers N               worker processes sharing the listeners (default 1: no cluster)
   --shutdown-grace DUR      on SIGTERM/SIGINT, time for requests in flight (default 10s)
   --log-level LEVEL         fatal, error, warn, info, debug (default info)
+  --access-log              log one line per request (status, duration, route, upstream, retries)
   -h, --help                this text
 `;
 
@@ -65,6 +66,7 @@ export interface RunOptions {
   workers: number;
   shutdownGraceMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug';
+  accessLog: boolean;
   help: boolean;
 }
 
@@ -113,6 +115,7 @@ export function parseRunOptions(argv: string[]): RunOptions {
       'info',
       'debug',
     ] as const),
+    accessLog: values['access-log'] ?? false,
     help: values.help ?? false,
   };
 }
@@ -145,6 +148,7 @@ function parse(argv: string[]) {
       workers: text,
       'shutdown-grace': text,
       'log-level': text,
+      'access-log': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { test } from 'node:test';
+import { pino } from 'pino';
+import { requestEndChannel, tableSwapChannel } from '../../../src/dataplane/http/diagnostics.js';
+import { publishHealth } from '../../../src/dataplane/upstreams/health-channel.js';
+import { attachEventLog } from '../../../src/observability/event-log.js';
+
+function capture() {
+  const lines: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(JSON.parse(String(chunk)));
+      done();
+    },
+  });
+  return { lines, logger: pino({ level: 'debug' }, stream) };
+}
+
+const request = {
+  method: 'GET',
+  host: 'a.test',
+  url: '/x',
+  routeId: 'web/default',
+  upstreamId: 'task:t1@10.0.0.1:80',
+  status: 200,
+  durationMs: 1.234,
+  retries: 1,
+  errorCode: undefined,
+  upgrade: false,
+};
+
+test('logs health flips and table swaps; the access log only when asked', async (t) => {
+  const { lines, logger } = capture();
+  const detach = attachEventLog(logger, { accessLog: false });
+  t.after(detach);
+  publishHealth({ id: 'u1', address: '10.0.0.1:80' }, false, 'passive', 'connect');
+  tableSwapChannel.publish({ previousVersion: 'a', version: 'b', routes: 3 });
+  assert.equal(requestEndChannel.hasSubscribers, false, 'no access log: the hot path publishes nothing');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(
+    lines.map((l) => [l.msg, l.upstream ?? l.version]),
+    [
+      ['upstream marked down', 'u1'],
+      ['table swapped in', 'b'],
+    ],
+  );
+});
+
+test('the access log carries status, duration, route, upstream and retries', async (t) => {
+  const { lines, logger } = capture();
+  const detach = attachEventLog(logger, { accessLog: true });
+  requestEndChannel.publish(request);
+  detach();
+  requestEndChannel.publish(request);
+  await new Promise((resolve) => setImmediate(resolve));
+  t.diagnostic(JSON.stringify(lines));
+  assert.equal(lines.length, 1, 'one line, and none after detaching');
+  assert.deepEqual(
+    { ...lines[0], time: undefined, pid: undefined, hostname: undefined },
+    {
+      level: 30,
+      time: undefined,
+      pid: undefined,
+      hostname: undefined,
+      msg: 'request',
+      method: 'GET',
+      host: 'a.test',
+      url: '/x',
+      status: 200,
+      ms: 1.2,
+      route: 'web/default',
+      upstream: 'task:t1@10.0.0.1:80',
+      retries: 1,
+    },
+  );
+});
