@@ -1,0 +1,163 @@
+/**
+ * Steady traffic for integration tests: requests started at a fixed rate over keep-alive connections,
+ * with a cap on requests in flight, and every outcome kept with its time so failures can be laid next
+ * to the gateway's table versions and logs. Bounded: it stops by itself after `maxDurationMs`.
+ *
+ * @example
+ * const load = startPacedLoad(gw.http, { host: 'a.test' }, { rate: 50 });
+ * await rig.docker(['service', 'update', '--force', 'demo_web']);
+ * const result = await load.stop();
+ * t.diagnostic(describeLoad(result));
+ */
+import { Agent } from 'node:http';
+import { type HttpRequestOptions, httpRequest } from './http-client.js';
+
+/** One request that did not end in a 2xx. */
+export interface LoadFailure {
+  /** When it started, ms since the epoch (pino's `time` uses the same clock). */
+  startedAt: number;
+  /** When it ended. */
+  endedAt: number;
+  /** The response status; 0 for a transport error (no response). */
+  status: number;
+  /** The response body's start, or the transport error's message. */
+  detail: string;
+}
+
+/** What a paced load saw. */
+export interface PacedLoadResult {
+  /** Requests that ended (any outcome). */
+  total: number;
+  /** 2xx responses. */
+  ok: number;
+  /** Responses with another status. */
+  otherStatus: number;
+  /** Requests that got no response at all. */
+  transportErrors: number;
+  /** Every non-2xx outcome, in the order they ended. */
+  failures: LoadFailure[];
+  /** Ticks that found `concurrency` requests in flight and started nothing (the target was too slow). */
+  skipped: number;
+  /** 2xx responses per `x-whoami-name` (the task that answered). */
+  byTask: Record<string, number>;
+  /** Highest number of requests in flight at once. */
+  maxInflight: number;
+  startedAt: number;
+  endedAt: number;
+}
+
+/** Traffic in progress. */
+export interface PacedLoad {
+  /** Requests in flight now. */
+  readonly inflight: number;
+  /** Requests ended so far. */
+  readonly total: number;
+  /** Waits for the requests in flight, closes the connections and resolves with the totals. */
+  stop(): Promise<PacedLoadResult>;
+}
+
+/** Options for {@link startPacedLoad}. */
+export interface PacedLoadOptions {
+  /** Requests started per second; default 50. */
+  rate?: number;
+  /** Cap on requests in flight, which is also the number of keep-alive connections; default 8. */
+  concurrency?: number;
+  /** The load stops by itself after this long; default 120 s. */
+  maxDurationMs?: number;
+}
+
+/**
+ * Starts GET requests (or what `request` says) to `base` at `rate` per second until stopped. Each
+ * request gets `request` as options (Host, path, ...) over a shared keep-alive agent.
+ */
+export function startPacedLoad(
+  base: string,
+  request: HttpRequestOptions,
+  opts: PacedLoadOptions = {},
+): PacedLoad {
+  const rate = opts.rate ?? 50;
+  const concurrency = opts.concurrency ?? 8;
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const result: PacedLoadResult = {
+    total: 0,
+    ok: 0,
+    otherStatus: 0,
+    transportErrors: 0,
+    failures: [],
+    skipped: 0,
+    byTask: {},
+    maxInflight: 0,
+    startedAt: Date.now(),
+    endedAt: 0,
+  };
+  const pending = new Set<Promise<void>>();
+
+  const one = async (): Promise<void> => {
+    const startedAt = Date.now();
+    try {
+      const res = await httpRequest(base, { timeoutMs: 10_000, ...request, agent });
+      if (res.status >= 200 && res.status < 300) {
+        result.ok++;
+        const task = res.headers['x-whoami-name'];
+        if (typeof task === 'string') result.byTask[task] = (result.byTask[task] ?? 0) + 1;
+      } else {
+        result.otherStatus++;
+        result.failures.push({
+          startedAt,
+          endedAt: Date.now(),
+          status: res.status,
+          detail: res.body.slice(0, 160),
+        });
+      }
+    } catch (err) {
+      result.transportErrors++;
+      result.failures.push({ startedAt, endedAt: Date.now(), status: 0, detail: (err as Error).message });
+    }
+    result.total++;
+  };
+
+  const tick = (): void => {
+    if (pending.size >= concurrency) {
+      result.skipped++;
+      return;
+    }
+    const p = one().finally(() => pending.delete(p));
+    pending.add(p);
+    result.maxInflight = Math.max(result.maxInflight, pending.size);
+  };
+  const timer = setInterval(tick, 1000 / rate);
+  let stopping: Promise<PacedLoadResult> | undefined;
+  const stop = (): Promise<PacedLoadResult> => {
+    stopping ??= (async () => {
+      clearInterval(timer);
+      clearTimeout(limit);
+      await Promise.all(pending);
+      agent.destroy();
+      result.endedAt = Date.now();
+      return result;
+    })();
+    return stopping;
+  };
+  const limit = setTimeout(() => void stop(), opts.maxDurationMs ?? 120_000);
+
+  return {
+    get inflight() {
+      return pending.size;
+    },
+    get total() {
+      return result.total;
+    },
+    stop,
+  };
+}
+
+/** One line with the counts, for `t.diagnostic`. */
+export function describeLoad(result: PacedLoadResult): string {
+  const seconds = (result.endedAt - result.startedAt) / 1000;
+  return (
+    `${result.total} requests in ${seconds.toFixed(1)} s (${(result.total / seconds).toFixed(1)}/s): ` +
+    `${result.ok} 2xx, ${result.otherStatus} other status, ${result.transportErrors} transport errors, ` +
+    `${result.skipped} ticks skipped at the in-flight cap, max ${result.maxInflight} in flight; ` +
+    `2xx by task ${JSON.stringify(result.byTask)}`
+  );
+}
