@@ -70,6 +70,7 @@ test('gateway sticky sessions: pinning, balancing of new sessions, re-pin when t
         },
         { loops: sessions.length },
       );
+      st.after(() => load.stop());
       await sleep(500);
       await rig.docker(['service', 'scale', '--detach', `${service}=1`]);
       await rig.waitConverged(service, { timeoutMs: 60_000 });
