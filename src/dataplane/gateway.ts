@@ -143,10 +143,12 @@ export class Gateway implements ExchangeHost {
     await stopped;
   }
 
+  /** Listener bookkeeping (see `ExchangeHost`): a request or upgrade began. */
   exchangeStarted(): void {
     this.#inflight += 1;
   }
 
+  /** Listener bookkeeping: a request or upgrade ended; during `close`, idle connections go at once. */
   exchangeEnded(): void {
     this.#inflight -= 1;
     if (this.#closing) {
@@ -155,10 +157,12 @@ export class Gateway implements ExchangeHost {
     }
   }
 
+  /** Listener bookkeeping: an upgraded connection to destroy if the close grace runs out. */
   tunnelOpened(socket: Duplex): void {
     this.#tunnels.add(socket);
   }
 
+  /** Listener bookkeeping: an upgraded connection ended. */
   tunnelClosed(socket: Duplex): void {
     this.#tunnels.delete(socket);
   }

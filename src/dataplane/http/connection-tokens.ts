@@ -1,12 +1,16 @@
+const USUAL = new Set(['close', 'keep-alive', 'upgrade']);
+
 /**
  * Header names a `Connection` header lists besides its usual options (`close`, `keep-alive`,
  * `upgrade`): those headers are hop-by-hop too (RFC 9110 §7.6.1). Appends to `into`, lower-case.
  */
 export function connectionTokens(value: string, into: string[] | undefined): string[] | undefined {
+  // The usual single option, without splitting.
+  if (value.length <= 10 && USUAL.has(value.toLowerCase())) return into;
   let result = into;
   for (const raw of value.split(',')) {
     const token = raw.trim().toLowerCase();
-    if (token === '' || token === 'close' || token === 'keep-alive' || token === 'upgrade') continue;
+    if (token === '' || USUAL.has(token)) continue;
     result ??= [];
     result.push(token);
   }

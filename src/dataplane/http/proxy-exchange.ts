@@ -39,6 +39,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   #active = false;
   #abort: ((err?: Error) => void) | undefined;
   #resume: (() => void) | undefined;
+  #awaitingDrain = false;
   #attempt = 0;
   #failed: Set<string> | undefined;
   #clientGone = false;
@@ -109,18 +110,22 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
     // 1xx (e.g. 103 Early Hints) are informational; the final response follows.
     if (statusCode < 200) return true;
-    this.#phase = 'streaming-response';
     this.#resume = resume;
     this.#upstream!.reportSuccess();
     const headers = responseHeaders(rawHeaders, this.#setCookie);
     if (this.#host.closing) headers.push('connection', 'close');
+    // Node validates the head here; if it throws, undici aborts and `onError` answers 502.
     this.#res.writeHead(statusCode, statusText || undefined, headers);
+    this.#phase = 'streaming-response';
     return true;
   }
 
   onData(chunk: Buffer): boolean {
     if (this.#res.write(chunk)) return true;
-    this.#res.once('drain', this.#onDrain);
+    if (!this.#awaitingDrain) {
+      this.#awaitingDrain = true;
+      this.#res.once('drain', this.#onDrain);
+    }
     return false;
   }
 
@@ -136,7 +141,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       this.#errorCode = 'SG_ERR_CLIENT_ABORTED';
       return;
     }
-    const kind = classifyUpstreamError(err as { code?: unknown }, this.#phase);
+    const kind = classifyUpstreamError(err, this.#phase);
     if (kind.failure !== undefined) upstream.reportFailure(kind.failure);
     const log = {
       code: kind.code,
@@ -238,6 +243,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   }
 
   readonly #onDrain = (): void => {
+    this.#awaitingDrain = false;
     this.#resume?.();
   };
 

@@ -38,6 +38,9 @@ const BODY_TOO_LARGE: UpstreamErrorKind = {
   retry: 'never',
 };
 
+/** HPE_*: undici's parser; ERR_*: node's own header validation when passing the head on. */
+const PROTOCOL_CODE = /^(?:HPE_|ERR_|UND_ERR_RES_CONTENT_LENGTH_MISMATCH$)/;
+
 /**
  * Maps an undici or socket error to an {@link UpstreamErrorKind}. Before the request went onto a socket
  * (`connect`) nothing was sent, so whatever failed (refused, unreachable, connect timeout) is a connect
@@ -46,7 +49,10 @@ const BODY_TOO_LARGE: UpstreamErrorKind = {
  * @example
  * classifyUpstreamError({ code: 'UND_ERR_HEADERS_TIMEOUT' }, 'awaiting-response').code; // 'SG_ERR_UPSTREAM_TIMEOUT'
  */
-export function classifyUpstreamError(err: { code?: unknown }, phase: ExchangePhase): UpstreamErrorKind {
+export function classifyUpstreamError(
+  err: { code?: unknown; name?: string },
+  phase: ExchangePhase,
+): UpstreamErrorKind {
   const code = err.code;
   switch (code) {
     case 'SG_ERR_BODY_TOO_LARGE':
@@ -62,11 +68,8 @@ export function classifyUpstreamError(err: { code?: unknown }, phase: ExchangePh
       return TIMEOUT;
   }
   if (phase === 'connect') return CONNECT_FAILED;
-  if (
-    typeof code === 'string' &&
-    (code.startsWith('HPE_') || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH')
-  ) {
+  // undici's parser refused the response (its code is not always set), or node refused the head.
+  if (err.name === 'HTTPParserError' || (typeof code === 'string' && PROTOCOL_CODE.test(code)))
     return PROTOCOL;
-  }
   return phase === 'awaiting-response' ? RESET : RESET_LATE;
 }

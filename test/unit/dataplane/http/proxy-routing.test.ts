@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { test } from 'node:test';
 import { UpstreamRegistry } from '../../../../src/dataplane/upstreams/upstream-registry.js';
 import { closedPort, startServer } from '../upstreams/servers.js';
@@ -265,4 +266,23 @@ test('listens on several entrypoints, IPv4 and IPv6', async (t) => {
   const { headers } = JSON.parse(res);
   assert.equal(headers['x-forwarded-for'], '::1');
   assert.equal(headers.forwarded, 'for="[::1]";host=app.example.com;proto=http');
+});
+
+test('an upstream that answers garbage gives 502 SG_ERR_UPSTREAM_PROTOCOL', async (t) => {
+  const garbage = createNetServer((socket) => {
+    socket.on('data', () => socket.end('NOT HTTP AT ALL\r\n\r\n'));
+  });
+  await new Promise<void>((resolve) => garbage.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => garbage.close(() => resolve())));
+  const { port, logs } = await startGateway(
+    t,
+    table(
+      [route('web/default', 'web')],
+      [backend('web', [upstream('task:web1:80', { port: (garbage.address() as AddressInfo).port })])],
+    ),
+  );
+  const res = await send(port);
+  assert.equal(res.status, 502);
+  assert.equal(res.body, '502 Bad Gateway (SG_ERR_UPSTREAM_PROTOCOL)\n');
+  assert.ok(logs.some((l) => l.code === 'SG_ERR_UPSTREAM_PROTOCOL'));
 });
