@@ -48,6 +48,25 @@ export function sendError(res: ServerResponse, code: HttpErrorCode, close: boole
   res.end(body);
 }
 
+const INTERNAL_ERROR = Buffer.from('500 Internal Server Error\n');
+
+/** Answers 500 after an unexpected exception (a bug); no `SG_ERR_*` code applies. */
+export function sendInternalError(res: ServerResponse): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(500, [
+    'content-type',
+    'text/plain; charset=utf-8',
+    'content-length',
+    String(INTERNAL_ERROR.length),
+    'connection',
+    'close',
+  ]);
+  res.end(INTERNAL_ERROR);
+}
+
 /** How long a rejected connection may linger so the client can read the error before it is destroyed. */
 const LINGER_MS = 2000;
 

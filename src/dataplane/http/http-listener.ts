@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { clientErrorHandler } from './client-errors.js';
+import { sendInternalError } from './error-responses.js';
 import type { ExchangeHost, ExchangeSettings } from './exchange-settings.js';
 import { type HttpLimits, serverOptions } from './http-limits.js';
 import { formatListenAddress, type ListenAddress } from './listen-address.js';
@@ -72,10 +73,21 @@ export class HttpListener {
   }
 
   readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    new ProxyExchange(req, res, this.#settings, this.#host, this.#scheme).start();
+    try {
+      new ProxyExchange(req, res, this.#settings, this.#host, this.#scheme).start();
+    } catch (err) {
+      // A bug must cost one request, not the process.
+      this.#settings.logger.error({ err, url: req.url }, 'internal error while handling a request');
+      sendInternalError(res);
+    }
   };
 
   readonly #onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    new UpgradeTunnel(req, socket as Socket, head, this.#settings, this.#host, this.#scheme).start();
+    try {
+      new UpgradeTunnel(req, socket as Socket, head, this.#settings, this.#host, this.#scheme).start();
+    } catch (err) {
+      this.#settings.logger.error({ err, url: req.url }, 'internal error while handling an upgrade');
+      socket.destroy();
+    }
   };
 }

@@ -286,3 +286,29 @@ test('an upstream that answers garbage gives 502 SG_ERR_UPSTREAM_PROTOCOL', asyn
   assert.equal(res.body, '502 Bad Gateway (SG_ERR_UPSTREAM_PROTOCOL)\n');
   assert.ok(logs.some((l) => l.code === 'SG_ERR_UPSTREAM_PROTOCOL'));
 });
+
+test('HEAD, 204 and 304 responses pass without a body', async (t) => {
+  const web = await startServer(t, (req, res) => {
+    if (req.url === '/none') res.writeHead(204).end();
+    else if (req.url === '/same') res.writeHead(304, { etag: '"x"' }).end();
+    else
+      res
+        .writeHead(200, { 'content-length': 1234, 'content-type': 'text/plain' })
+        .end(req.method === 'HEAD' ? undefined : 'x'.repeat(1234));
+  });
+  const { port } = await startGateway(
+    t,
+    table([route('web/default', 'web')], [backend('web', [upstream('task:web1:80', { port: web.port })])]),
+  );
+  const head = await send(port, { method: 'HEAD' });
+  assert.equal(head.status, 200);
+  assert.equal(head.headers['content-length'], '1234');
+  assert.equal(head.body, '');
+  const none = await send(port, { path: '/none' });
+  assert.equal(none.status, 204);
+  assert.equal(none.body, '');
+  const same = await send(port, { path: '/same' });
+  assert.equal(same.status, 304);
+  assert.equal(same.headers.etag, '"x"');
+  assert.equal((await send(port)).body.length, 1234, 'the connection pool is still usable');
+});
