@@ -12,7 +12,7 @@
 import { Agent } from 'node:http';
 import { type HttpRequestOptions, httpRequest } from './http-client.js';
 
-/** One request that did not end in a 2xx. */
+/** One request that did not end in a 2xx, or a slow 2xx. */
 export interface LoadFailure {
   /** When it started, ms since the epoch (pino's `time` uses the same clock). */
   startedAt: number;
@@ -20,7 +20,7 @@ export interface LoadFailure {
   endedAt: number;
   /** The response status; 0 for a transport error (no response). */
   status: number;
-  /** The response body's start, or the transport error's message. */
+  /** The response body's start, the transport error's message, or (slow 2xx) the task that answered. */
   detail: string;
 }
 
@@ -36,7 +36,11 @@ export interface PacedLoadResult {
   transportErrors: number;
   /** Every non-2xx outcome, in the order they ended. */
   failures: LoadFailure[];
-  /** Ticks that found `concurrency` requests in flight and started nothing (the target was too slow). */
+  /** 2xx responses that took `slowMs` or longer. */
+  slow: LoadFailure[];
+  /** Request durations (all outcomes): median, 99th percentile, maximum. */
+  latencyMs: { p50: number; p99: number; max: number };
+  /** Scheduled starts dropped because `concurrency` requests were in flight (the target was too slow). */
   skipped: number;
   /** 2xx responses per `x-whoami-name` (the task that answered). */
   byTask: Record<string, number>;
@@ -64,6 +68,8 @@ export interface PacedLoadOptions {
   concurrency?: number;
   /** The load stops by itself after this long; default 120 s. */
   maxDurationMs?: number;
+  /** A 2xx that takes this long is listed in `slow`; default 1 s. */
+  slowMs?: number;
 }
 
 /**
@@ -84,6 +90,8 @@ export function startPacedLoad(
     otherStatus: 0,
     transportErrors: 0,
     failures: [],
+    slow: [],
+    latencyMs: { p50: 0, p99: 0, max: 0 },
     skipped: 0,
     byTask: {},
     maxInflight: 0,
@@ -91,6 +99,8 @@ export function startPacedLoad(
     endedAt: 0,
   };
   const pending = new Set<Promise<void>>();
+  const durations: number[] = [];
+  const slowMs = opts.slowMs ?? 1_000;
 
   const one = async (): Promise<void> => {
     const startedAt = Date.now();
@@ -98,8 +108,11 @@ export function startPacedLoad(
       const res = await httpRequest(base, { timeoutMs: 10_000, ...request, agent });
       if (res.status >= 200 && res.status < 300) {
         result.ok++;
-        const task = res.headers['x-whoami-name'];
-        if (typeof task === 'string') result.byTask[task] = (result.byTask[task] ?? 0) + 1;
+        const task = String(res.headers['x-whoami-name'] ?? '');
+        if (task) result.byTask[task] = (result.byTask[task] ?? 0) + 1;
+        const endedAt = Date.now();
+        if (endedAt - startedAt >= slowMs)
+          result.slow.push({ startedAt, endedAt, status: res.status, detail: task });
       } else {
         result.otherStatus++;
         result.failures.push({
@@ -114,18 +127,25 @@ export function startPacedLoad(
       result.failures.push({ startedAt, endedAt: Date.now(), status: 0, detail: (err as Error).message });
     }
     result.total++;
+    durations.push(Date.now() - startedAt);
   };
 
+  // Catches up with the schedule after a late timer (a busy machine), so the rate holds on average;
+  // a start that finds the in-flight cap reached is skipped, not postponed.
+  let scheduled = 0;
   const tick = (): void => {
-    if (pending.size >= concurrency) {
-      result.skipped++;
-      return;
+    const due = Math.floor(((Date.now() - result.startedAt) * rate) / 1000);
+    for (; scheduled < due; scheduled++) {
+      if (pending.size >= concurrency) {
+        result.skipped++;
+        continue;
+      }
+      const p = one().finally(() => pending.delete(p));
+      pending.add(p);
+      result.maxInflight = Math.max(result.maxInflight, pending.size);
     }
-    const p = one().finally(() => pending.delete(p));
-    pending.add(p);
-    result.maxInflight = Math.max(result.maxInflight, pending.size);
   };
-  const timer = setInterval(tick, 1000 / rate);
+  const timer = setInterval(tick, Math.min(10, 1000 / rate));
   let stopping: Promise<PacedLoadResult> | undefined;
   const stop = (): Promise<PacedLoadResult> => {
     stopping ??= (async () => {
@@ -134,6 +154,10 @@ export function startPacedLoad(
       await Promise.all(pending);
       agent.destroy();
       result.endedAt = Date.now();
+      durations.sort((a, b) => a - b);
+      const at = (q: number) =>
+        durations[Math.min(durations.length - 1, Math.floor(q * durations.length))] ?? 0;
+      result.latencyMs = { p50: at(0.5), p99: at(0.99), max: durations.at(-1) ?? 0 };
       return result;
     })();
     return stopping;
@@ -157,7 +181,9 @@ export function describeLoad(result: PacedLoadResult): string {
   return (
     `${result.total} requests in ${seconds.toFixed(1)} s (${(result.total / seconds).toFixed(1)}/s): ` +
     `${result.ok} 2xx, ${result.otherStatus} other status, ${result.transportErrors} transport errors, ` +
-    `${result.skipped} ticks skipped at the in-flight cap, max ${result.maxInflight} in flight; ` +
+    `${result.skipped} starts skipped at the in-flight cap, max ${result.maxInflight} in flight; ` +
+    `latency p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, max ${result.latencyMs.max} ms, ` +
+    `${result.slow.length} slow 2xx; ` +
     `2xx by task ${JSON.stringify(result.byTask)}`
   );
 }

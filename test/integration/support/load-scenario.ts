@@ -61,7 +61,7 @@ export interface LoadHandles {
 /**
  * Starts traffic and an admin API watch on `routeId`, runs `step` after the warm-up, keeps traffic
  * going for the cooldown (and up to `minDurationMs` in all), then stops and reports to `t.diagnostic`
- * (the timeline only when a request failed or was retried). Traffic also stops in `t.after` if the
+ * (the timeline only when a request failed, was slow or was retried). Traffic also stops in `t.after` if the
  * step throws.
  */
 export async function underLoad(
@@ -98,13 +98,19 @@ export async function underLoad(
     failed: within(all.failed),
     tables: within(all.tables),
   };
-  const story = timeline(result.startedAt, { samples, log, failures: result.failures, marks });
+  const story = timeline(result.startedAt, {
+    samples,
+    log,
+    failures: result.failures,
+    slow: result.slow,
+    marks,
+  });
   t.diagnostic(describeLoad(result));
   t.diagnostic(
     `gateway: ${log.retries.length} retries (by cause ${JSON.stringify(countBy(log.retries, 'cause'))}), ` +
       `${log.failed.length} failed requests logged, ${log.tables.length} tables swapped in`,
   );
-  if (result.failures.length > 0 || log.retries.length > 0) {
+  if (result.failures.length > 0 || result.slow.length > 0 || log.retries.length > 0) {
     t.diagnostic('timeline:');
     for (const line of story) t.diagnostic(line);
   }

@@ -14,6 +14,8 @@ export interface TimelineParts {
   samples?: readonly RouteSample[];
   log?: GatewayLog;
   failures?: readonly LoadFailure[];
+  /** Slow 2xx responses. */
+  slow?: readonly LoadFailure[];
   /** Test steps: `[time, what]` (e.g. when `docker service update` was issued). */
   marks?: ReadonlyArray<readonly [number, string]>;
 }
@@ -39,6 +41,12 @@ export function timeline(origin: number, parts: TimelineParts, maxLines = 200): 
     lines.push([
       f.endedAt,
       `+${f.startedAt - origin}..${f.endedAt - origin}ms client: ${f.status || 'no response'} ${f.detail}`,
+    ]);
+  }
+  for (const f of parts.slow ?? []) {
+    lines.push([
+      f.endedAt,
+      `+${f.startedAt - origin}..${f.endedAt - origin}ms client: slow ${f.status} from ${f.detail}`,
     ]);
   }
   for (const [at, what] of parts.marks ?? []) lines.push([at, `+${at - origin}ms test: ${what}`]);
