@@ -30,7 +30,10 @@ export class Supervisor {
   /** Spawns `command` with stdin closed and its output kept in a small ring buffer. */
   start(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Started {
     const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    if (child.pid === undefined) throw new Error(`cannot start ${command}`);
+    if (child.pid === undefined) {
+      child.once('error', () => {}); // reported by the throw below
+      throw new Error(`cannot start ${command}`);
+    }
     const pid = child.pid;
     let tail = '';
     const keep = (chunk: Buffer) => {
