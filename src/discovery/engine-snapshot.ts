@@ -164,6 +164,7 @@ export function snapshotFromEngine(raw: EngineLists): SwarmSnapshot {
     .sort(byId);
 
   const serviceIds = new Set(services.map((s) => s.id));
+  const fixedHostPorts = new Map(services.map((s) => [s.id, fixedHostPortsOf(s)]));
   const nodeStates = new Map(nodes.map((n) => [n.id, n.state]));
   const tasks = parseAll(raw.tasks, engineTask)
     .filter((t) => serviceIds.has(t.ServiceID))
@@ -172,7 +173,7 @@ export function snapshotFromEngine(raw: EngineLists): SwarmSnapshot {
       return state !== undefined && !LOST_NODE_STATES.has(state);
     })
     .filter((t) => !TERMINAL_TASK_STATES.has(t.Status.State))
-    .map(toTaskInfo)
+    .map((t) => toTaskInfo(t, fixedHostPorts.get(t.ServiceID) ?? []))
     .sort(byId);
 
   return { services, tasks, nodes, networks };
@@ -263,7 +264,8 @@ function sortPorts(ports: PortSpec[]): PortSpec[] {
   );
 }
 
-function toTaskInfo(t: EngineTask): TaskInfo {
+function toTaskInfo(t: EngineTask, serviceHostPorts: TaskHostPort[]): TaskInfo {
+  const reported = hostPorts(t.Status.PortStatus?.Ports ?? []);
   const info: TaskInfo = {
     id: t.ID,
     serviceId: t.ServiceID,
@@ -271,7 +273,9 @@ function toTaskInfo(t: EngineTask): TaskInfo {
     desiredState: t.DesiredState,
     state: t.Status.State,
     networks: t.NetworksAttachments.map(toAttachment).sort((a, b) => compare(a.networkId, b.networkId)),
-    hostPorts: hostPorts(t.Status.PortStatus?.Ports ?? []),
+    // After a manager restart the engine reports running tasks without their PortStatus (see
+    // docs/discovery.md); a fixed host-mode port of the service is bound on the task's node all the same.
+    hostPorts: reported.length === 0 && t.Status.State === 'running' ? serviceHostPorts : reported,
   };
   // Global tasks carry no slot (the engine leaves it 0).
   const slot = positive(t.Slot);
@@ -284,6 +288,15 @@ function toTaskInfo(t: EngineTask): TaskInfo {
 
 function toAttachment(a: EngineTask['NetworksAttachments'][number]): TaskNetworkAttachment {
   return { networkId: a.Network.ID, addresses: uniqueSorted(a.Addresses.map(stripPrefixLength)) };
+}
+
+/** The service's host-mode ports with a fixed published port: each of its tasks binds exactly these. */
+function fixedHostPortsOf(service: ServiceInfo): TaskHostPort[] {
+  return service.ports.flatMap((p) =>
+    p.publishMode === 'host' && p.publishedPort !== undefined
+      ? [{ protocol: p.protocol, targetPort: p.targetPort, publishedPort: p.publishedPort }]
+      : [],
+  );
 }
 
 /** Host-mode bindings; the engine lists each one twice when it binds both IPv4 and IPv6. */

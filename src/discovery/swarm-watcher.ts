@@ -5,6 +5,7 @@ import { type ErrorCode, SwarmgateError } from '../errors.js';
 import { reconnectDelay } from './backoff.js';
 import type { EngineClient, EngineEvent, EventFilters } from './engine-client.js';
 import { type EngineLists, snapshotFromEngine } from './engine-snapshot.js';
+import { restoreLostHostPorts } from './host-port-memory.js';
 import type { SwarmSnapshot } from './snapshot.js';
 
 export type SnapshotCause = 'initial' | 'event' | 'relist';
@@ -237,7 +238,7 @@ export class SwarmWatcher extends EventEmitter<SwarmWatcherEvents> {
   async #refresh(request: RefreshRequest): Promise<void> {
     let snapshot: SwarmSnapshot;
     try {
-      snapshot = snapshotFromEngine(await this.#list(request.full));
+      snapshot = restoreLostHostPorts(snapshotFromEngine(await this.#list(request.full)), this.#snapshot);
     } catch (error) {
       if (this.#state !== 'running') return;
       this.#markStale(error);

@@ -282,3 +282,36 @@ test('tasks on a node in state unknown are kept: a new leader marks every node u
   });
   assert.ok(removed.tasks.every((t) => t.nodeId !== NODE.three));
 });
+
+test('manager restarted: running tasks listed without PortStatus get the fixed host ports of their service', () => {
+  const raw = recorded('manager-restarted');
+  const lost = (raw.tasks as { ID: string; Status: { PortStatus?: { Ports?: unknown[] } } }[])
+    .filter((t) => !t.Status.PortStatus?.Ports)
+    .map((t) => t.ID);
+  const snapshot = snapshotFromEngine(raw);
+  const hostPorts = (id: string) => snapshot.tasks.find((t) => t.id === id)?.hostPorts;
+  assert.ok(lost.includes('2j4vgm0cehozllhwdhu4dvp6q') && lost.includes('ohdnh6xvtncik9dju32w0v3r0'));
+  assert.deepEqual(hostPorts('2j4vgm0cehozllhwdhu4dvp6q'), [
+    { protocol: 'tcp', targetPort: 80, publishedPort: 8081 },
+  ]);
+  assert.deepEqual(hostPorts('ohdnh6xvtncik9dju32w0v3r0'), [
+    { protocol: 'tcp', targetPort: 80, publishedPort: 9000 },
+  ]);
+  // shop_api publishes through the ingress mesh only: no host ports to infer.
+  assert.deepEqual(hostPorts('6sehxfgc649er98xx18300ryp'), []);
+
+  // A host-mode port without a fixed published port is different on every node: nothing to infer.
+  const dynamic = raw.services.map((s) => {
+    const copy = structuredClone(s) as {
+      ID: string;
+      Spec: { EndpointSpec: { Ports: { PublishedPort?: number }[] } };
+      Endpoint: { Ports: { PublishedPort?: number }[] };
+    };
+    if (copy.ID === SERVICE.web) {
+      for (const p of [...copy.Spec.EndpointSpec.Ports, ...copy.Endpoint.Ports]) delete p.PublishedPort;
+    }
+    return copy;
+  });
+  const withDynamicPorts = snapshotFromEngine({ ...raw, services: dynamic });
+  assert.deepEqual(withDynamicPorts.tasks.find((t) => t.id === '2j4vgm0cehozllhwdhu4dvp6q')?.hostPorts, []);
+});
