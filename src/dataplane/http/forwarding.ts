@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import type { TrustedProxies } from './trusted-proxies.js';
 
 /**
@@ -77,9 +76,9 @@ function clientFromChain(chain: string | undefined, proxies: TrustedProxies): st
   return candidate;
 }
 
-/** RFC 7239 node: IPv6 goes in brackets and quotes. */
+/** RFC 7239 node: IPv6 goes in brackets and quotes (the peer is always an IP literal). */
 function forwardedNode(address: string): string {
-  return isIP(address) === 6 ? `"[${address}]"` : address;
+  return address.includes(':') ? `"[${address}]"` : address;
 }
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
