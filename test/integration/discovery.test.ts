@@ -178,17 +178,6 @@ test('discovery follows a real swarm: deploy, scale, rolling update, manager doc
         await restarting;
       }
       const answeredAt = Date.now();
-      const lost = (
-        await rig.docker(['service', 'ps', '-q', '--filter', 'desired-state=running', serviceName])
-      )
-        .split('\n')
-        .filter(Boolean);
-      const portless = JSON.parse(await rig.docker(['inspect', '--type', 'task', ...lost])).filter(
-        (task: { Status: { PortStatus?: { Ports?: unknown[] } } }) => !task.Status.PortStatus?.Ports,
-      ).length;
-      t.diagnostic(
-        `the engine lists ${portless} of ${lost.length} tasks without PortStatus after the restart`,
-      );
 
       await until(
         'connected and fresh again',
@@ -200,9 +189,21 @@ test('discovery follows a real swarm: deploy, scale, rolling update, manager doc
         () => isDeepStrictEqual(view(), settled),
         60_000,
       );
+      const sameAt = Date.now();
+      const lost = (
+        await rig.docker(['service', 'ps', '-q', '--filter', 'desired-state=running', serviceName])
+      )
+        .split('\n')
+        .filter(Boolean);
+      const portless = JSON.parse(await rig.docker(['inspect', '--type', 'task', ...lost])).filter(
+        (task: { Status: { PortStatus?: { Ports?: unknown[] } } }) => !task.Status.PortStatus?.Ports,
+      ).length;
+      t.diagnostic(
+        `the engine lists ${portless} of ${lost.length} tasks without PortStatus after the restart`,
+      );
       t.diagnostic(
         `stale for ${answeredAt - (stale.staleSinceMs ?? answeredAt)} ms until dockerd answered; ` +
-          `the same snapshot again ${Date.now() - answeredAt} ms later`,
+          `the same snapshot again ${sameAt - answeredAt} ms later`,
       );
       const during = statuses.slice(statusesBefore);
       assert.ok(during.some((s) => !s.connected && s.stale));
