@@ -34,6 +34,7 @@ test('task mode: swarmgate as a swarm service reaches tasks by their overlay IPs
   const compose = file.replaceAll('${SG_MANAGER_SOCKET}', rig.managerSocket);
   const gatewayService = `${stack}_gateway`;
   const webService = `${stack}_web`;
+  const network = `${stack}_proxy`;
   const gatewayLogText = () => rig.docker(['service', 'logs', '--raw', gatewayService]);
   let passed = false;
   t.after(async () => {
@@ -63,7 +64,7 @@ test('task mode: swarmgate as a swarm service reaches tasks by their overlay IPs
   const entry = `http://${node.ip}:${PUBLISHED_PORT}`;
   /** Overlay addresses of the whoami tasks that should be running. */
   const overlayIps = async () =>
-    new Set((await rig.tasks(webService)).map((task) => task.addresses[webService]));
+    new Set((await rig.tasks(webService)).map((task) => task.addresses[network]));
   /** Waits until the gateway serves exactly `ips` (port 80), all ready; resolves with the table. */
   const waitServed = async (ips: ReadonlySet<string | undefined>): Promise<GatewayRoutesState> => {
     const wanted = [...ips].map((ip) => `${ip}:80`).sort();
@@ -88,7 +89,7 @@ test('task mode: swarmgate as a swarm service reaches tasks by their overlay IPs
 
   await t.test('the admin API shows task upstreams; requests reach the overlay IPs', async (st) => {
     const ips = await overlayIps();
-    assert.equal(ips.size, REPLICAS, `each whoami task has an address on ${webService}`);
+    assert.equal(ips.size, REPLICAS, `each whoami task has an address on ${network}`);
     const routes = await waitServed(ips);
     const state = routeState(routes, routeId)!;
     st.diagnostic(
