@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import type { TLSSocket } from 'node:tls';
 import { resolveDockerEndpoint } from '../../../src/discovery/docker-endpoint.js';
 import { EngineClient, type EngineEvent } from '../../../src/discovery/engine-client.js';
 import { type ErrorCode, SwarmgateError } from '../../../src/errors.js';
-import { repoRoot } from '../../support/paths.js';
+import { fixturePath, repoRoot } from '../../support/paths.js';
 import { EngineServer, NOT_A_MANAGER_BODY } from './engine-server.js';
 
 type TestContext = { after(fn: () => unknown): void };
@@ -250,5 +253,44 @@ test('events: a daemon that goes away ends the stream', async (t) => {
   await assert.rejects(
     iterator.next(),
     rejectsWith('SG_ERR_DOCKER_UNREACHABLE', /connection to Docker at .* failed/),
+  );
+});
+
+test('tcp with TLS: the client presents its certificate and verifies the daemon with ca.pem', async (t) => {
+  const tls = (file: string) => readFileSync(fixturePath('engine', 'tls', file));
+  const clientNames: string[] = [];
+  const server = createHttpsServer(
+    { key: tls('server-key.pem'), cert: tls('server-cert.pem'), ca: tls('ca.pem'), requestCert: true },
+    (req, res) => {
+      clientNames.push(String((req.socket as TLSSocket).getPeerCertificate().subject?.CN));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(req.url === '/version' ? '{"ApiVersion":"1.41"}' : '[{"ID":"n1"}]');
+    },
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise((resolve) => server.close(resolve)));
+  const { port } = server.address() as AddressInfo;
+
+  const endpoint = resolveDockerEndpoint({
+    url: `tcp://127.0.0.1:${port}`,
+    tlsVerify: true,
+    certPath: fixturePath('engine', 'tls'),
+    env: {},
+  });
+  const client = new EngineClient(endpoint);
+  t.after(() => client.close());
+  assert.deepEqual(await client.listNodes(), [{ ID: 'n1' }]);
+  assert.deepEqual(clientNames, ['client', 'client']);
+
+  // A daemon whose certificate is not signed by the configured CA is not trusted.
+  if (endpoint.kind !== 'tcp' || endpoint.tls === undefined) assert.fail('a TLS endpoint');
+  const untrusting = new EngineClient({ ...endpoint, tls: { ...endpoint.tls, ca: tls('cert.pem') } });
+  t.after(() => untrusting.close());
+  await assert.rejects(
+    untrusting.listNodes(),
+    rejectsWith(
+      'SG_ERR_DOCKER_UNREACHABLE',
+      /connection to Docker at tcp:\/\/127\.0\.0\.1:\d+ failed: .*certificate/,
+    ),
   );
 });
