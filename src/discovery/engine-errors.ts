@@ -89,10 +89,13 @@ function engineMessage(body: string): string {
   return body.trim().slice(0, 500) || '(empty body)';
 }
 
+/** The first `code` along the `cause` chain (undici sometimes wraps the socket error). */
 function errorCode(error: unknown): string | undefined {
-  for (let e: unknown = error; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause) {
-    const code = (e as { code?: unknown }).code;
+  let e: unknown = error;
+  for (let depth = 0; depth < 5 && typeof e === 'object' && e !== null; depth++) {
+    const { code, cause } = e as { code?: unknown; cause?: unknown };
     if (typeof code === 'string') return code;
+    e = cause;
   }
   return undefined;
 }

@@ -244,6 +244,7 @@ export class SwarmWatcher extends EventEmitter<SwarmWatcherEvents> {
       this.#markStale(error);
       return;
     }
+    if (this.#state !== 'running') return;
     const takenAt = Date.now();
     if (this.#status.stale || this.#status.lastError) {
       this.#setStatus({ connected: this.#status.connected, stale: false });
