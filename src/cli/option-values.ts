@@ -1,6 +1,7 @@
 import { SwarmgateError } from '../errors.js';
 import { parseDuration } from '../routing/labels/durations.js';
 import type { Parsed } from '../routing/labels/parsed.js';
+import { parseSize } from '../routing/labels/sizes.js';
 
 /** Turns a label-style parse result into a value or a clear configuration error naming the flag. */
 function required<T>(flag: string, raw: string, parsed: Parsed<T>): T {
@@ -13,18 +14,9 @@ export function durationFlag(flag: string, raw: string): number {
   return required(flag, raw, parseDuration(raw));
 }
 
-/** A size flag: bytes, or with a `k`/`m` suffix (KiB/MiB). */
+/** A size flag: bytes, or with a `k`/`m`/`g` suffix (KiB/MiB/GiB). */
 export function sizeFlag(flag: string, raw: string): number {
-  const match = /^(\d+)([km]?)$/i.exec(raw);
-  const scale = { '': 1, k: 1024, m: 1024 * 1024 }[(match?.[2] ?? '').toLowerCase()];
-  const bytes = match && scale ? Number(match[1]) * scale : Number.NaN;
-  if (!Number.isSafeInteger(bytes) || bytes <= 0) {
-    throw new SwarmgateError(
-      'SG_ERR_CONFIG',
-      `--${flag} ${JSON.stringify(raw)}: must be a size such as 16k or 1m`,
-    );
-  }
-  return bytes;
+  return required(flag, raw, parseSize(raw));
 }
 
 /** A positive integer flag within bounds. */

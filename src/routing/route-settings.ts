@@ -33,6 +33,8 @@ export interface RouteSettings {
   health: HealthCheckConfig | null;
   tls: boolean;
   redirectHttps: boolean;
+  /** Request body limit of this route, in bytes. */
+  maxBodyBytes?: number;
   /** The label that supplied each key, for diagnostics found later (port, network, upstream). */
   labels: Map<RouteKey, Label>;
 }
@@ -93,6 +95,7 @@ export function resolveRouteSettings(
     labels,
   };
   if (values.priority !== undefined) settings.priority = values.priority;
+  if (values['max-body-size'] !== undefined) settings.maxBodyBytes = values['max-body-size'];
   if (values.port !== undefined) settings.port = values.port;
   if (values.upstream !== undefined) settings.upstream = values.upstream;
   const network = labels.get('network');

@@ -119,6 +119,7 @@ function assembleRoute(
     health: settings.health,
     tls: settings.tls,
     redirectHttps: settings.redirectHttps,
+    ...(settings.maxBodyBytes === undefined ? {} : { maxBodyBytes: settings.maxBodyBytes }),
   };
 }
 

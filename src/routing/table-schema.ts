@@ -44,6 +44,7 @@ const route = z.object({
     .nullable(),
   tls: z.boolean(),
   redirectHttps: z.boolean(),
+  maxBodyBytes: z.number().int().positive().optional(),
 });
 
 const errorCode = z.enum(

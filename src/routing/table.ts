@@ -34,6 +34,8 @@ export interface Route {
   health: HealthCheckConfig | null;
   tls: boolean;
   redirectHttps: boolean;
+  /** Request body limit in bytes (`swarmgate.max-body-size`); absent: the gateway-wide limit applies. */
+  maxBodyBytes?: number;
 }
 
 export interface StickyConfig {

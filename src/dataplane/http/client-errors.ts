@@ -6,7 +6,7 @@ import { writeRawError } from './error-responses.js';
 /** How node's parser and timeout errors are answered. */
 function replyFor(parserCode: string | undefined): { status: number; code: HttpErrorCode } {
   if (parserCode === 'HPE_HEADER_OVERFLOW') return { status: 431, code: 'SG_ERR_HEADERS_TOO_LARGE' };
-  if (parserCode === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, code: 'SG_ERR_BAD_REQUEST' };
+  if (parserCode === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, code: 'SG_ERR_CLIENT_TIMEOUT' };
   return { status: 400, code: 'SG_ERR_BAD_REQUEST' };
 }
 

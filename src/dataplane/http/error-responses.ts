@@ -13,6 +13,8 @@ export const ERROR_STATUS = {
   SG_ERR_BAD_REQUEST: 400,
   SG_ERR_HEADERS_TOO_LARGE: 431,
   SG_ERR_BODY_TOO_LARGE: 413,
+  SG_ERR_CLIENT_TIMEOUT: 408,
+  SG_ERR_INTERNAL: 500,
 } as const satisfies Partial<Record<ErrorCode, number>>;
 
 export type HttpErrorCode = keyof typeof ERROR_STATUS;
@@ -48,9 +50,9 @@ export function sendError(res: ServerResponse, code: HttpErrorCode, close: boole
   res.end(body);
 }
 
-const INTERNAL_ERROR = Buffer.from('500 Internal Server Error\n');
+const INTERNAL_ERROR = errorBody(500, 'SG_ERR_INTERNAL');
 
-/** Answers 500 after an unexpected exception (a bug); no `SG_ERR_*` code applies. */
+/** Answers 500 `SG_ERR_INTERNAL` after an unexpected exception (a bug). */
 export function sendInternalError(res: ServerResponse): void {
   if (res.headersSent) {
     res.destroy();

@@ -77,7 +77,10 @@ export class HttpListener {
       new ProxyExchange(req, res, this.#settings, this.#host, this.#scheme).start();
     } catch (err) {
       // A bug must cost one request, not the process.
-      this.#settings.logger.error({ err, url: req.url }, 'internal error while handling a request');
+      this.#settings.logger.error(
+        { code: 'SG_ERR_INTERNAL', err, url: req.url },
+        'internal error while handling a request',
+      );
       sendInternalError(res);
     }
   };

@@ -77,7 +77,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     const route = routed.route;
     this.#route = route;
     this.#secure = routed.secure;
-    const limit = this.#settings.maxBodyBytes;
+    const limit = route.route.maxBodyBytes ?? this.#settings.maxBodyBytes;
     if (limit > 0 && head.contentLength > limit) {
       this.#fail('SG_ERR_BODY_TOO_LARGE', 'content-length over limit');
       return;

@@ -3,6 +3,7 @@ import { parseHosts } from './hosts.js';
 import type { Parser } from './parsed.js';
 import { parseHealthPath, parsePathPrefix } from './paths.js';
 import { parseBool, parseCookieName, parseInteger, parseName, parseOneOf, parsePort } from './scalars.js';
+import { parseSize } from './sizes.js';
 
 export const LABEL_PREFIX = 'swarmgate.';
 export const ENABLE_LABEL = 'swarmgate.enable';
@@ -33,6 +34,7 @@ export const ROUTE_KEYS = {
   tls: parseBool,
   'redirect-https': parseBool,
   priority: parseInteger,
+  'max-body-size': parseSize,
 } satisfies Record<string, Parser<unknown>>;
 
 export type RouteKey = keyof typeof ROUTE_KEYS;

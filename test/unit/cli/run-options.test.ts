@@ -60,7 +60,7 @@ test('durations and sizes take units', () => {
 
 test('bad values name the flag and the rule', () => {
   configError(['--drain-timeout', '30'], /--drain-timeout "30": must be a positive duration/);
-  configError(['--max-body-size', 'lots'], /--max-body-size "lots": must be a size/);
+  configError(['--max-body-size', 'lots'], /--max-body-size "lots": must be a positive size/);
   configError(['--workers', '0'], /--workers "0": must be an integer from 1 to 64/);
   configError(['--role', 'edge'], /--role "edge": must be one of run, border, ingress/);
   configError(['--bogus'], /Unknown option '--bogus'/);

@@ -9,8 +9,9 @@ import { test } from 'node:test';
 import type { TLSSocket } from 'node:tls';
 import { resolveDockerEndpoint } from '../../../src/discovery/docker-endpoint.js';
 import { EngineClient, type EngineEvent } from '../../../src/discovery/engine-client.js';
+import { engineCallError } from '../../../src/discovery/engine-errors.js';
 import { type ErrorCode, SwarmgateError } from '../../../src/errors.js';
-import { fixturePath, repoRoot } from '../../support/paths.js';
+import { fixturePath } from '../../support/paths.js';
 import { EngineServer, NOT_A_MANAGER_BODY } from './engine-server.js';
 
 type TestContext = { after(fn: () => unknown): void };
@@ -161,26 +162,33 @@ test('a socket this user may not open is SG_ERR_DOCKER_PERMISSION with the docke
   const server = await EngineServer.start();
   t.after(() => server.dispose());
   chmodSync(server.socketPath, 0o600);
-  // Root opens any socket, so the client runs as nobody then; otherwise as this user.
-  const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
   chmodSync(join(server.socketPath, '..'), 0o755);
-  const script = `
-    import { EngineClient } from ${JSON.stringify(`${repoRoot}/dist/src/discovery/engine-client.js`)};
-    const client = new EngineClient({ kind: 'unix', socketPath: ${JSON.stringify(server.socketPath)}, display: 'unix://sock' });
-    client.listServices().then(() => console.log('{}'), (e) => console.log(JSON.stringify({ code: e.code, message: e.message })))
-      .finally(() => client.close());`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { ...asNobody, cwd: '/' });
+  // Root opens any socket, so the connect runs in a child as nobody. The child uses only node:net (it may
+  // not be able to read this checkout); the error it gets from the kernel is then mapped here.
+  const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+  const script = `require('node:net').connect(${JSON.stringify(server.socketPath)})
+    .on('connect', () => { console.log('{}'); process.exit(); })
+    .on('error', ({ code, errno, syscall, address, message }) => console.log(JSON.stringify({ code, errno, syscall, address, message })));`;
+  const child = spawn(process.execPath, ['-e', script], { ...asNobody, cwd: '/' });
   let output = '';
   child.stdout.on('data', (chunk) => {
     output += chunk;
   });
   await new Promise((resolve) => child.on('close', resolve));
-  const result = JSON.parse(output);
-  assert.equal(result.code, 'SG_ERR_DOCKER_PERMISSION');
+  const socketError = Object.assign(new Error(), JSON.parse(output));
+  assert.equal(socketError.code, 'EACCES');
+
+  const error = engineCallError(
+    socketError,
+    { kind: 'unix', socketPath: server.socketPath, display: 'unix://sock' },
+    1000,
+  );
+  assert.equal(error.code, 'SG_ERR_DOCKER_PERMISSION');
   assert.match(
-    result.message,
+    error.message,
     /permission denied on unix:\/\/sock: run as root or as a member of the docker group/,
   );
+  assert.equal(error.cause, socketError);
 });
 
 test('a daemon that does not answer in time is SG_ERR_DOCKER_UNREACHABLE', async (t) => {

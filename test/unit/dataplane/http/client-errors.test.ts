@@ -132,5 +132,27 @@ test('a slowloris client is cut off by the head timeout while another client kee
   }
   assert.match(slowReply, /^HTTP\/1\.1 408 Request Timeout\r\n/);
   assert.ok(served > 0);
-  assert.ok(logs.some((l) => l.code === 'SG_ERR_BAD_REQUEST' && l.status === 408));
+  assert.ok(logs.some((l) => l.code === 'SG_ERR_CLIENT_TIMEOUT' && l.status === 408));
+});
+
+test('a route-level body limit overrides the gateway-wide one', async (t) => {
+  const web = await startServer(t, (req, res) => {
+    req.resume();
+    req.on('end', () => res.end('ok'));
+  });
+  const routes = [
+    route('web/default', 'web', { maxBodyBytes: 100 }),
+    route('web/uploads', 'web', { path: '/uploads', priority: 10, maxBodyBytes: 4096 }),
+  ];
+  const { port } = await startGateway(
+    t,
+    table(routes, [backend('web', [upstream('task:w:80', { port: web.port })])]),
+    {
+      limits: { maxBodyBytes: 1024 },
+    },
+  );
+  const post = (path: string, size: number) => send(port, { method: 'POST', path, body: 'b'.repeat(size) });
+  assert.equal((await post('/', 200)).status, 413, 'the route allows 100 bytes, less than the gateway');
+  assert.equal((await post('/uploads', 2000)).status, 200, 'the route allows 4 KiB, more than the gateway');
+  assert.equal((await post('/uploads', 5000)).status, 413);
 });
