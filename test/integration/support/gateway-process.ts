@@ -60,8 +60,10 @@ export interface GatewayProcess {
 
 /** Options for {@link startGateway}. */
 export interface StartGatewayOptions {
-  /** Docker endpoint of a manager, `unix:///...` (the rig's `managerSocket`). */
-  docker: string;
+  /** Docker endpoint of a manager, `unix:///...` (the rig's `managerSocket`); or else `table`. */
+  docker?: string;
+  /** A routing-table file to serve instead of discovering a swarm. */
+  table?: string;
   /** Extra `swarmgate run` flags, after the ones this helper sets. */
   args?: string[];
   /** Environment of the child; default this process's. */
@@ -104,8 +106,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<GatewayPr
   const args = [
     SWARMGATE_MAIN,
     'run',
-    '--docker',
-    opts.docker,
+    ...(opts.docker !== undefined ? ['--docker', opts.docker] : ['--table', opts.table ?? '']),
     '--http',
     `127.0.0.1:${port}`,
     '--admin',

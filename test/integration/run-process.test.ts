@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type TestContext, test } from 'node:test';
+import type { RoutingTable } from '../../src/routing/table.js';
+import { startGateway } from './support/gateway-process.js';
+import { httpRequest } from './support/http-client.js';
+
+/** Two loopback backends that name themselves, and a table file routing `a.test` to them. */
+async function backendsAndTable(t: TestContext): Promise<{ file: string; names: string[] }> {
+  const names = ['one', 'two'];
+  const ports: number[] = [];
+  for (const name of names) {
+    const server = createServer((req, res) => {
+      req.resume();
+      res.end(name);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    ports.push((server.address() as AddressInfo).port);
+  }
+  const table: RoutingTable = {
+    version: 'static-1',
+    routes: [
+      {
+        id: 'web/default',
+        service: 'web',
+        name: 'default',
+        hosts: ['a.test'],
+        path: '/',
+        stripPath: false,
+        priority: 10_001,
+        backend: 'web',
+        sticky: { cookie: 'sg_static' },
+        balance: 'round-robin',
+        health: null,
+        tls: false,
+        redirectHttps: false,
+      },
+    ],
+    backends: [
+      {
+        id: 'web',
+        service: 'web',
+        serviceId: 'web',
+        mode: 'hostport',
+        port: 80,
+        upstreams: ports.map((port, i) => ({
+          id: `static:${i}`,
+          address: `127.0.0.1:${port}`,
+          host: '127.0.0.1',
+          port,
+          node: 'local',
+          nodeHostname: 'local',
+          state: 'ready' as const,
+        })),
+      },
+    ],
+    diagnostics: [],
+  };
+  const dir = await mkdtemp(join(tmpdir(), 'sg-run-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'table.json');
+  await writeFile(file, JSON.stringify(table));
+  return { file, names };
+}
+
+for (const workers of [1, 2]) {
+  test(`run --table with ${workers} worker(s): serves, reports runtime state, exits 0 on SIGTERM`, async (t) => {
+    const { file, names } = await backendsAndTable(t);
+    const gw = await startGateway({ table: file, args: ['--workers', String(workers)], t });
+    // Workers listen once they received their first table; give them a moment by polling.
+    const seen = new Set<string>();
+    for (let i = 0; i < 40 && seen.size < names.length; i++) {
+      const res = await httpRequest(gw.http, { host: 'a.test', path: '/' }).catch(() => undefined);
+      if (res?.status === 200) seen.add(res.body);
+    }
+    assert.deepEqual([...seen].sort(), names, 'round-robin reaches both backends through the gateway');
+    const unknown = await httpRequest(gw.http, { host: 'b.test', path: '/' });
+    assert.equal(unknown.status, 404);
+
+    // Cluster workers report their state once a second; a single process answers at once.
+    let upstreams: unknown[] = [];
+    for (let i = 0; i < 30 && upstreams.length === 0; i++) {
+      upstreams = (await gw.table())?.backends[0]?.upstreams.filter((u) => u.runtime !== null) ?? [];
+      if (upstreams.length === 0) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.equal(upstreams.length, 2, 'the admin API shows both upstreams with runtime state');
+    assert.equal(await gw.stop(), 0, 'graceful shutdown exits 0');
+  });
+}
