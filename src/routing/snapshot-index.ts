@@ -4,8 +4,10 @@ import type { TranslateContext } from './table.js';
 
 /**
  * Lookups over one snapshot, built once per translation so that per-route work is O(1) per task.
- * Only what can carry traffic is indexed: tasks that are `running` on a known, `ready` node of a
- * service that still exists.
+ * Only what can carry traffic is indexed: tasks that are `running` on a known node that is `ready`
+ * or `unknown`, of a service that still exists. A newly elected leader reports every node `unknown`
+ * for a few seconds; dropping their tasks would empty the table on every manager restart. A node
+ * that is really gone turns `down` within the dispatcher heartbeat, and passive health covers the gap.
  */
 export class SnapshotIndex {
   readonly services: ServiceInfo[];
@@ -35,14 +37,15 @@ export class SnapshotIndex {
     const serviceIds = new Set(snapshot.services.map((s) => s.id));
     for (const task of snapshot.tasks) {
       if (task.state !== 'running' || !serviceIds.has(task.serviceId)) continue;
-      if (this.nodes.get(task.nodeId)?.state !== 'ready') continue;
+      const nodeState = this.nodes.get(task.nodeId)?.state;
+      if (nodeState !== 'ready' && nodeState !== 'unknown') continue;
       const list = this.#liveTasks.get(task.serviceId);
       if (list === undefined) this.#liveTasks.set(task.serviceId, [task]);
       else list.push(task);
     }
   }
 
-  /** The service's tasks that are running on a ready node (in no particular order). */
+  /** The service's tasks that are running on a ready (or not yet re-confirmed) node, in no particular order. */
   liveTasks(serviceId: string): readonly TaskInfo[] {
     return this.#liveTasks.get(serviceId) ?? [];
   }

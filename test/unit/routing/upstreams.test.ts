@@ -84,18 +84,20 @@ test('a running task whose desired state is no longer running is draining', () =
   );
 });
 
-test('only running tasks on known, ready nodes of existing services are upstreams', () => {
+test('only running tasks on known, ready (or unknown) nodes of existing services are upstreams', () => {
   const gone = service('gone', {});
   const nodes = [
     NODES[0]!,
     { ...NODES[1]!, state: 'down' as const },
     { ...NODES[2]!, state: 'disconnected' as const },
+    { ...NODES[2]!, id: 'node-reelected', state: 'unknown' as const },
   ];
   const tasks = [
     task(web, 1),
     task(web, 2),
     task(web, 3),
-    task(web, 4, { nodeId: 'node-unknown' }),
+    task(web, 4, { nodeId: 'node-not-listed' }),
+    task(web, 5, { nodeId: 'node-reelected' }),
     task(web, 7, { nodeId: 'node-1', state: 'starting' }),
     task(web, 10, { nodeId: 'node-1', state: 'shutdown', desiredState: 'shutdown' }),
     task(gone, 1, { serviceId: 'id-gone' }),
@@ -103,7 +105,8 @@ test('only running tasks on known, ready nodes of existing services are upstream
   const table = translate(snapshot([web], tasks, { nodes }), INGRESS);
   assert.deepEqual(
     backendOf(table, 'web/default').upstreams.map((u) => u.task),
-    ['web-t1'],
+    ['web-t1', 'web-t5'],
+    'a node a new leader has not heard from yet (`unknown`) keeps its tasks',
   );
 });
 
