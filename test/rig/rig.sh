@@ -34,14 +34,28 @@ lock() {
   flock -w 900 9 || die "timed out waiting for another rig command (lock $RIG_STATE_ROOT/$RIG_ID.lock)"
 }
 
-preflight() {
-  local c missing=()
-  ((EUID == 0)) || die "the rig needs root"
+RIG_PACKAGES=(docker.io iptables busybox-static iproute2)
+
+missing_tools() {
+  local c
   for c in "$DOCKER" dockerd containerd containerd-shim-runc-v2 runc ip iptables unshare nsenter setsid \
     flock /usr/bin/busybox node ldd; do
-    command -v "$c" >/dev/null || missing+=("$c")
+    command -v "$c" >/dev/null || echo "$c"
   done
-  ((${#missing[@]} == 0)) || die "missing tools: ${missing[*]} (apt-get install docker.io iptables busybox-static iproute2)"
+}
+
+preflight() {
+  local missing
+  ((EUID == 0)) || die "the rig needs root"
+  missing=$(missing_tools)
+  # `npm test` is the one set-up command on a fresh Debian machine, so the rig installs its own packages.
+  if [[ -n $missing ]] && command -v apt-get >/dev/null; then
+    log "installing ${RIG_PACKAGES[*]} (missing: $(echo $missing))"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${RIG_PACKAGES[@]}" >/dev/null
+    missing=$(missing_tools)
+  fi
+  [[ -z $missing ]] || die "missing tools: $(echo $missing) (apt-get install ${RIG_PACKAGES[*]})"
   [[ -d $CG/pids ]] || die "the rig needs the cgroup v1 pids hierarchy at $CG/pids"
 }
 
