@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { processTree } from './cpu.js';
 
 const outputTailBytes = 16 * 1024;
@@ -26,6 +27,12 @@ export interface Started {
  */
 export class Supervisor {
   #children = new Map<number, Started>();
+  #scratchDirs = new Set<string>();
+
+  /** Removes `dir` when the bench exits, however it exits (the normal path removes it itself). */
+  removeOnExit(dir: string): void {
+    this.#scratchDirs.add(dir);
+  }
 
   /** Spawns `command` with stdin closed and its output kept in a small ring buffer. */
   start(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Started {
@@ -75,9 +82,10 @@ export class Supervisor {
     await Promise.all([...this.#children.values()].map((started) => this.stop(started)));
   }
 
-  /** Synchronous last resort for `process.on('exit')`: SIGKILL every tracked process tree. */
+  /** Synchronous last resort for `process.on('exit')`: SIGKILL every tracked process tree, remove scratch dirs. */
   killAllNow(): void {
     for (const pid of this.#children.keys()) for (const p of processTree(pid)) signal(p, 'SIGKILL');
+    for (const dir of this.#scratchDirs) rmSync(dir, { recursive: true, force: true });
   }
 
   /** Stops all children on Ctrl-C, SIGTERM and uncaught errors, then exits. */

@@ -68,6 +68,7 @@ export async function runMacro(
 
   const origin = await startOrigin(supervisor, originListeners);
   const scratch = await mkdtemp(join(tmpdir(), 'swarmgate-bench-'));
+  supervisor.removeOnExit(scratch);
   try {
     for (const layout of layouts) {
       await origin.pin(layout.loadCpus ?? allCpus);
