@@ -6,6 +6,7 @@ import { resolveDockerEndpoint } from '../../src/discovery/docker-endpoint.js';
 import { EngineClient } from '../../src/discovery/engine-client.js';
 import type { SwarmSnapshot, TaskInfo } from '../../src/discovery/snapshot.js';
 import { type SnapshotMeta, SwarmWatcher, type WatcherStatus } from '../../src/discovery/swarm-watcher.js';
+import { translate } from '../../src/routing/translate.js';
 import { RIG_IMAGES, Rig, WHOAMI_ENV } from '../rig/index.js';
 
 // The watcher runs with its default intervals: what is measured here is what users get.
@@ -118,33 +119,47 @@ test('discovery follows a real swarm: deploy, scale, rolling update, manager doc
     }
   });
 
-  await t.test(
-    'rolling update: old tasks drain (desired shutdown, still running), then disappear',
-    async () => {
-      const old = new Set(mine().running.map((task) => task.id));
-      let sawUpdating = false;
-      const onSnapshot = (snapshot: SwarmSnapshot) => {
-        if (mine(snapshot).service?.updateState === 'updating') sawUpdating = true;
-      };
-      watcher.on('snapshot', onSnapshot);
-      t.after(() => watcher.off('snapshot', onSnapshot));
-      await rig.docker(['service', 'update', '--detach', '--env-add', 'ROLLOUT=2', serviceName]);
+  for (const [round, order] of (['stop-first', 'start-first'] as const).entries()) {
+    await t.test(
+      `rolling update, ${order}: old tasks drain (desired shutdown, still running; draining upstreams), then disappear`,
+      async () => {
+        const old = new Set(mine().running.map((task) => task.id));
+        let sawUpdating = false;
+        const onSnapshot = (snapshot: SwarmSnapshot) => {
+          if (mine(snapshot).service?.updateState === 'updating') sawUpdating = true;
+        };
+        watcher.on('snapshot', onSnapshot);
+        t.after(() => watcher.off('snapshot', onSnapshot));
+        await rig.docker([
+          'service',
+          'update',
+          '--detach',
+          '--update-order',
+          order,
+          '--env-add',
+          `ROLLOUT=${round + 2}`,
+          serviceName,
+        ]);
 
-      const isDraining = (task: TaskInfo) =>
-        old.has(task.id) && task.desiredState === 'shutdown' && task.state === 'running';
-      const draining = await until('an old task draining', () => mine().tasks.find(isDraining));
-      t.diagnostic(`task ${draining.id} seen draining`);
-      await until(
-        'the update to complete with only new tasks left',
-        () =>
-          mine().service?.updateState === 'completed' &&
-          mine().running.length === 4 &&
-          mine().tasks.every((task) => !old.has(task.id)),
-        120_000,
-      );
-      assert.ok(sawUpdating, 'the update showed as updating');
-    },
-  );
+        const isDraining = (task: TaskInfo) =>
+          old.has(task.id) && task.desiredState === 'shutdown' && task.state === 'running';
+        const draining = await until('an old task draining', () => mine().tasks.find(isDraining));
+        t.diagnostic(`task ${draining.id} seen draining`);
+        const table = translate(watcher.snapshot!, { role: 'run', networks: [] });
+        const upstream = table.backends.flatMap((b) => b.upstreams).find((u) => u.task === draining.id);
+        assert.equal(upstream?.state, 'draining', 'the routing table marks the old task draining');
+        await until(
+          'the update to complete with only new tasks left',
+          () =>
+            mine().service?.updateState === 'completed' &&
+            mine().running.length === 4 &&
+            mine().tasks.every((task) => !old.has(task.id)),
+          120_000,
+        );
+        assert.ok(sawUpdating, 'the update showed as updating');
+      },
+    );
+  }
 
   await t.test(
     'manager dockerd restart: stale while it is away, reconnects by itself, same snapshot',
