@@ -9,68 +9,57 @@ export interface PassiveHealthOptions {
 }
 
 /**
- * Circuit breaker for one upstream: up → down (backoff) → half-open (one probe request) → up or down again.
- * Time is passed in by the caller, so nothing here owns a timer.
+ * Circuit breaker for one upstream: client failures take it down; while down, only a background probe
+ * (run by the owner once `backoffMs` has passed) decides: success brings it up, failure doubles the backoff.
+ * Client requests are never the probe. Time is passed in by the caller, so nothing here owns a timer.
  */
 export class PassiveHealth {
   readonly #opts: PassiveHealthOptions;
   #fails = 0;
   #windowStart = 0;
-  /** Consecutive trips without a success in between; 0 while up. */
+  /** The trip plus each failed probe since; 0 while up. */
   #strikes = 0;
-  #downUntil = 0;
-  #probing = false;
 
   constructor(opts: PassiveHealthOptions) {
     this.#opts = opts;
   }
 
-  /** Down, or half-open with its single probe already in flight. Reads the clock only when it tripped. */
-  isDown(clock: () => number): boolean {
-    return this.#strikes > 0 && (this.#probing || clock() < this.#downUntil);
+  get down(): boolean {
+    return this.#strikes > 0;
   }
 
-  /** A request starts; in half-open state the first one becomes the probe. */
-  requestStarted(now: number): void {
-    if (this.#strikes > 0 && now >= this.#downUntil) this.#probing = true;
+  /** How long to wait before the next probe; 0 while up. */
+  get backoffMs(): number {
+    if (this.#strikes === 0) return 0;
+    const { baseBackoffMs, maxBackoffMs } = this.#opts;
+    return Math.min(baseBackoffMs * 2 ** (this.#strikes - 1), maxBackoffMs);
   }
 
-  /** A request ended without a verdict (e.g. the client went away): free the probe slot. */
-  requestFinished(): void {
-    this.#probing = false;
-  }
-
-  /** Returns true when this failure took the upstream down. */
+  /**
+   * A client request failed; returns true when this took the upstream down. Ignored while down: such
+   * requests started before the trip, and the probe owns the backoff.
+   */
   failure(immediate: boolean, now: number): boolean {
-    if (this.#strikes > 0) {
-      if (now < this.#downUntil) return false;
-      this.#trip(now);
-      return true;
-    }
+    if (this.#strikes > 0) return false;
     if (now - this.#windowStart > this.#opts.failWindowMs) {
       this.#windowStart = now;
       this.#fails = 0;
     }
     this.#fails += 1;
     if (!immediate && this.#fails < this.#opts.maxFails) return false;
-    this.#trip(now);
+    this.#strikes = 1;
+    this.#fails = 0;
     return true;
   }
 
-  /** Returns true when this success brought the upstream back up. Successes while down are ignored: they belong to requests started before the trip. */
-  success(now: number): boolean {
-    if (this.#strikes === 0 || now < this.#downUntil) return false;
+  /** The probe failed: stay down with a doubled backoff. */
+  probeFailed(): void {
+    this.#strikes += 1;
+  }
+
+  /** The probe connected: up again, and the next trip starts from the base backoff. */
+  probeSucceeded(): void {
     this.#strikes = 0;
     this.#fails = 0;
-    this.#probing = false;
-    return true;
-  }
-
-  #trip(now: number): void {
-    const { baseBackoffMs, maxBackoffMs } = this.#opts;
-    this.#strikes += 1;
-    this.#probing = false;
-    this.#fails = 0;
-    this.#downUntil = now + Math.min(baseBackoffMs * 2 ** (this.#strikes - 1), maxBackoffMs);
   }
 }

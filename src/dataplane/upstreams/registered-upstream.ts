@@ -2,11 +2,14 @@ import { Pool } from 'undici';
 import type { Upstream } from '../../routing/table.js';
 import { publishHealth } from './health-channel.js';
 import { PassiveHealth, type PassiveHealthOptions } from './passive-health.js';
+import { tcpProbe } from './tcp-probe.js';
 import type { UpstreamFailure, UpstreamHandle, UpstreamHandleState } from './upstream-handle.js';
 
 /** What every handle of one registry shares. */
 export interface HandleSettings {
   poolOptions: Pool.Options;
+  /** Also bounds the background probe of a passively tripped upstream. */
+  connectTimeoutMs: number;
   drainTimeoutMs: number;
   passive: PassiveHealthOptions;
   /** Consecutive failed active checks before the upstream is marked down. */
@@ -14,7 +17,11 @@ export interface HandleSettings {
   now: () => number;
 }
 
-/** The registry's implementation of {@link UpstreamHandle}; only the registry changes its lifecycle. */
+/**
+ * The registry's implementation of {@link UpstreamHandle}; only the registry changes its lifecycle.
+ * While passive health has it down, a background TCP probe (unref'd) runs after each backoff, so no
+ * client request pays for the check; probing stops when the upstream is removed or closed.
+ */
 export class RegisteredUpstream implements UpstreamHandle {
   readonly id: string;
   readonly address: string;
@@ -30,6 +37,8 @@ export class RegisteredUpstream implements UpstreamHandle {
   #activeFails = 0;
   #activeHealthy = true;
   #onIdle: (() => void) | undefined;
+  /** Present while a probe is scheduled or running; aborting it cancels both. */
+  #probe: AbortController | undefined;
 
   constructor(upstream: Upstream, settings: HandleSettings) {
     this.id = upstream.id;
@@ -60,7 +69,7 @@ export class RegisteredUpstream implements UpstreamHandle {
   }
 
   get healthy(): boolean {
-    return this.#activeHealthy && !this.#passive.isDown(this.#settings.now);
+    return this.#activeHealthy && !this.#passive.down;
   }
 
   get pool(): Pool {
@@ -83,24 +92,25 @@ export class RegisteredUpstream implements UpstreamHandle {
 
   requestStarted(): void {
     this.#inflight += 1;
-    this.#passive.requestStarted(this.#settings.now());
   }
 
   requestFinished(): void {
     this.#inflight -= 1;
-    this.#passive.requestFinished();
     if (this.#inflight === 0) this.#onIdle?.();
   }
 
   reportFailure(kind: UpstreamFailure): void {
     if (this.#passive.failure(kind === 'connect', this.#settings.now())) {
       publishHealth(this, false, 'passive', kind);
+      this.#scheduleProbe();
     }
   }
 
-  reportSuccess(): void {
-    if (this.#passive.success(this.#settings.now())) publishHealth(this, true, 'passive', 'success');
-  }
+  /**
+   * Changes nothing: up, there is nothing to reset; down, the request started before the trip (none
+   * start while down), and only the probe brings an upstream back.
+   */
+  reportSuccess(): void {}
 
   /** Takes the latest table data; tracks when draining started. */
   update(upstream: Upstream): void {
@@ -112,6 +122,8 @@ export class RegisteredUpstream implements UpstreamHandle {
       this.#drainingSince = undefined;
     }
     this.#state = upstream.state;
+    // Back from `removed` while still down: probing stopped at retire, so it resumes here.
+    this.#scheduleProbe();
   }
 
   /** Records one active check result; returns nothing, publishes transitions. */
@@ -133,6 +145,7 @@ export class RegisteredUpstream implements UpstreamHandle {
   retire(onIdle: () => void): void {
     this.#state = 'removed';
     this.#drainingSince = undefined;
+    this.#stopProbe();
     if (this.#inflight === 0) onIdle();
     else this.#onIdle = onIdle;
   }
@@ -140,6 +153,34 @@ export class RegisteredUpstream implements UpstreamHandle {
   /** Closes the pool gracefully: undici lets running requests finish. */
   async close(): Promise<void> {
     this.#onIdle = undefined;
+    this.#stopProbe();
     if (this.#pool && !this.#pool.closed) await this.#pool.close();
+  }
+
+  #scheduleProbe(): void {
+    if (this.#probe !== undefined || this.#state === 'removed' || !this.#passive.down) return;
+    const probe = new AbortController();
+    this.#probe = probe;
+    const timer = setTimeout(() => void this.#runProbe(probe), this.#passive.backoffMs).unref();
+    probe.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
+  }
+
+  async #runProbe(probe: AbortController): Promise<void> {
+    const failure = await tcpProbe(this.host, this.port, this.#settings.connectTimeoutMs, probe.signal);
+    if (probe.signal.aborted) return;
+    this.#probe = undefined;
+    if (failure === undefined) {
+      this.#passive.probeSucceeded();
+      publishHealth(this, true, 'passive', 'probe');
+    } else {
+      this.#passive.probeFailed();
+      publishHealth(this, false, 'passive', failure);
+      this.#scheduleProbe();
+    }
+  }
+
+  #stopProbe(): void {
+    this.#probe?.abort();
+    this.#probe = undefined;
   }
 }

@@ -48,6 +48,7 @@ export class UpstreamRegistry {
         bodyTimeout: opts.bodyTimeoutMs,
         keepAliveTimeout: opts.keepAliveTimeoutMs,
       },
+      connectTimeoutMs: opts.connectTimeoutMs,
       drainTimeoutMs: opts.drainTimeoutMs,
       passive: opts.passive,
       activeUnhealthyAfter: opts.activeUnhealthyAfter ?? 2,
