@@ -4,8 +4,9 @@ import type { Dispatcher } from 'undici';
 import type { ErrorCode } from '../../errors.js';
 import type { CompiledRoute, Selection } from '../compiled-table.js';
 import type { UpstreamHandle } from '../upstreams/upstream-registry.js';
+import { Attempts } from './attempts.js';
 import { BodyLimit } from './body-limit.js';
-import { type RequestEndEvent, requestEndChannel, upstreamRetryChannel } from './diagnostics.js';
+import { type RequestEndEvent, requestEndChannel } from './diagnostics.js';
 import { type HttpErrorCode, sendError } from './error-responses.js';
 import type { ExchangeHost, ExchangeSettings } from './exchange-settings.js';
 import { RequestHead } from './request-head.js';
@@ -40,8 +41,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   #abort: ((err?: Error) => void) | undefined;
   #resume: (() => void) | undefined;
   #awaitingDrain = false;
-  #attempt = 0;
-  #failed: Set<string> | undefined;
+  readonly #attempts: Attempts;
   #clientGone = false;
   #errorCode: ErrorCode | undefined;
   #startedAt = 0;
@@ -58,6 +58,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     this.#settings = settings;
     this.#host = host;
     this.#scheme = scheme;
+    this.#attempts = new Attempts(settings.maxRetries);
   }
 
   /** Routes the request and dispatches it; errors are answered here, never thrown. */
@@ -147,7 +148,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       code: kind.code,
       routeId: this.#route!.route.id,
       upstreamId: upstream.id,
-      attempt: this.#attempt,
+      attempt: this.#attempts.count,
       method: this.#req.method,
       host: this.#head.host,
       cause: (err as { code?: string }).code ?? err.message,
@@ -161,18 +162,17 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       this.#res.destroy();
       return;
     }
-    const next = this.#mayRetry(kind.retry) ? this.#reselect(upstream.id) : undefined;
+    const retryable = this.#retryable(kind.retry);
+    const next = this.#attempts.next(
+      this.#route!,
+      this.#head.cookie,
+      this.#secure,
+      upstream.id,
+      retryable,
+      kind.code,
+    );
     if (next !== undefined) {
       this.#settings.logger.warn(log, 'retrying the request on another upstream');
-      if (upstreamRetryChannel.hasSubscribers) {
-        const event = {
-          routeId: log.routeId,
-          upstreamId: upstream.id,
-          errorCode: kind.code,
-          attempt: this.#attempt + 1,
-        };
-        upstreamRetryChannel.publish(event);
-      }
       this.#send(next);
       return;
     }
@@ -186,7 +186,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     this.#upstream = upstream;
     this.#setCookie = selection.setCookie;
     this.#phase = 'connect';
-    this.#attempt += 1;
+    this.#attempts.started();
     this.#active = true;
     upstream.requestStarted();
     upstream.pool.dispatch(this.#dispatch, this);
@@ -199,17 +199,10 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     return this.#req.pipe(limited);
   }
 
-  #mayRetry(retry: 'always' | 'bodyless-idempotent' | 'never'): boolean {
-    if (this.#attempt > this.#settings.maxRetries || retry === 'never') return false;
-    if (retry === 'always') return true;
+  #retryable(retry: 'always' | 'bodyless-idempotent' | 'never'): boolean {
+    if (retry !== 'bodyless-idempotent') return retry === 'always';
     const method = this.#req.method;
     return !this.#head.hasBody && (method === 'GET' || method === 'HEAD' || method === 'OPTIONS');
-  }
-
-  #reselect(failedId: string): Selection | undefined {
-    this.#failed ??= new Set();
-    this.#failed.add(failedId);
-    return this.#route!.select(this.#head.cookie, this.#secure, this.#failed);
   }
 
   #finishUpstream(): void {
@@ -268,7 +261,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       upstreamId: this.#upstream?.id,
       status: this.#clientGone ? 0 : this.#res.statusCode,
       durationMs: this.#startedAt === 0 ? 0 : performance.now() - this.#startedAt,
-      retries: Math.max(0, this.#attempt - 1),
+      retries: this.#attempts.retries,
       errorCode: this.#errorCode,
       upgrade: false,
     };

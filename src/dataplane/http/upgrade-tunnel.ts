@@ -3,7 +3,8 @@ import { connect, type Socket } from 'node:net';
 import type { ErrorCode } from '../../errors.js';
 import type { CompiledRoute, Selection } from '../compiled-table.js';
 import type { UpstreamHandle } from '../upstreams/upstream-registry.js';
-import { type RequestEndEvent, requestEndChannel, upstreamRetryChannel } from './diagnostics.js';
+import { Attempts } from './attempts.js';
+import { type RequestEndEvent, requestEndChannel } from './diagnostics.js';
 import { ERROR_STATUS, type HttpErrorCode, writeRawError } from './error-responses.js';
 import type { ExchangeHost, ExchangeSettings } from './exchange-settings.js';
 import { rewriteRawResponseHead } from './raw-response-head.js';
@@ -38,8 +39,7 @@ export class UpgradeTunnel {
   #phase: ExchangePhase = 'connect';
   #received: Buffer = Buffer.alloc(0);
   #lastError: { code?: unknown; message?: string } | undefined;
-  #attempt = 0;
-  #failed: Set<string> | undefined;
+  readonly #attempts: Attempts;
   #status = 0;
   #errorCode: ErrorCode | undefined;
   #clientGone = false;
@@ -60,6 +60,7 @@ export class UpgradeTunnel {
     this.#settings = settings;
     this.#host = host;
     this.#scheme = scheme;
+    this.#attempts = new Attempts(settings.maxRetries);
   }
 
   /** Routes the upgrade and connects; refusals are answered on the raw socket, never thrown. */
@@ -95,7 +96,7 @@ export class UpgradeTunnel {
     this.#phase = 'connect';
     this.#received = Buffer.alloc(0);
     this.#lastError = undefined;
-    this.#attempt += 1;
+    this.#attempts.started();
     upstream.requestStarted();
     const socket = connect({ host: upstream.host, port: upstream.port });
     this.#socket = socket;
@@ -172,12 +173,20 @@ export class UpgradeTunnel {
       code: kind.code,
       routeId: this.#route!.route.id,
       upstreamId: upstream.id,
-      attempt: this.#attempt,
+      attempt: this.#attempts.count,
       host: this.#head.host,
       upgrade: this.#head.upgrade,
       cause: err.code ?? err.message,
     };
-    const next = this.#mayRetry(kind.retry) ? this.#reselect(upstream.id) : undefined;
+    const retryable = this.#retryable(kind.retry);
+    const next = this.#attempts.next(
+      this.#route!,
+      this.#head.cookie,
+      this.#secure,
+      upstream.id,
+      retryable,
+      kind.code,
+    );
     if (next === undefined) {
       this.#settings.logger.warn(log, 'upgrade to the upstream failed');
       this.#errorCode = kind.code;
@@ -186,15 +195,6 @@ export class UpgradeTunnel {
       return;
     }
     this.#settings.logger.warn(log, 'retrying the upgrade on another upstream');
-    if (upstreamRetryChannel.hasSubscribers) {
-      const event = {
-        routeId: log.routeId,
-        upstreamId: upstream.id,
-        errorCode: kind.code,
-        attempt: this.#attempt + 1,
-      };
-      upstreamRetryChannel.publish(event);
-    }
     this.#connect(next);
   };
 
@@ -212,17 +212,11 @@ export class UpgradeTunnel {
     }
   };
 
-  #mayRetry(retry: 'always' | 'bodyless-idempotent' | 'never'): boolean {
-    if (this.#attempt > this.#settings.maxRetries || retry === 'never') return false;
+  #retryable(retry: 'always' | 'bodyless-idempotent' | 'never'): boolean {
+    if (retry === 'never') return false;
     // After a reset the upstream may have seen the request; that is harmless for the GET of an upgrade
     // unless the client already sent bytes on the new protocol.
     return retry === 'always' || (this.#early.length === 0 && this.#req.method === 'GET');
-  }
-
-  #reselect(failedId: string): Selection | undefined {
-    this.#failed ??= new Set();
-    this.#failed.add(failedId);
-    return this.#route!.select(this.#head.cookie, this.#secure, this.#failed);
   }
 
   #refuse(code: HttpErrorCode, message: string): void {
@@ -254,7 +248,7 @@ export class UpgradeTunnel {
       upstreamId: this.#upstream?.id,
       status: this.#status,
       durationMs: this.#startedAt === 0 ? 0 : performance.now() - this.#startedAt,
-      retries: Math.max(0, this.#attempt - 1),
+      retries: this.#attempts.retries,
       errorCode: this.#errorCode,
       upgrade: true,
     };
