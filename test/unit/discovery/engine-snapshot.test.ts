@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { type EngineLists, snapshotFromEngine } from '../../../src/discovery/engine-snapshot.js';
+import { snapshotFromEngine } from '../../../src/discovery/engine-snapshot.js';
 import type { SwarmSnapshot } from '../../../src/discovery/snapshot.js';
-import { fixturePath } from '../../support/paths.js';
+import { recorded } from './recorded-engine.js';
 
 // Recorded from a 3-node rig (1 manager) with test/fixtures/engine/stack.yml deployed as `shop`; see
 // test/fixtures/engine/record.sh.
@@ -19,17 +18,6 @@ const NODE = {
 };
 const FRONT = 'cgh5g0sky08i4w9mmdvlqtowj';
 const INGRESS = 'mkyohlf1zc6rhdligb6rh5hrh';
-
-function recorded(scenario: string): EngineLists {
-  const read = (list: string): unknown[] =>
-    JSON.parse(readFileSync(fixturePath('engine', scenario, `${list}.json`), 'utf8'));
-  return {
-    services: read('services'),
-    tasks: read('tasks'),
-    nodes: read('nodes'),
-    networks: read('networks'),
-  };
-}
 
 function service(snapshot: SwarmSnapshot, id: string) {
   const found = snapshot.services.find((s) => s.id === id);

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import { reconnectDelay } from '../../../src/discovery/backoff.js';
 import { resolveDockerEndpoint } from '../../../src/discovery/docker-endpoint.js';
 import { EngineClient } from '../../../src/discovery/engine-client.js';
-import { type EngineLists, snapshotFromEngine } from '../../../src/discovery/engine-snapshot.js';
+import { snapshotFromEngine } from '../../../src/discovery/engine-snapshot.js';
 import type { SwarmSnapshot } from '../../../src/discovery/snapshot.js';
 import {
   type SnapshotMeta,
@@ -15,21 +14,10 @@ import {
   type WatcherStatus,
 } from '../../../src/discovery/swarm-watcher.js';
 import { SwarmgateError } from '../../../src/errors.js';
-import { fixturePath } from '../../support/paths.js';
 import { EngineServer, NOT_A_MANAGER_BODY } from './engine-server.js';
+import { recorded } from './recorded-engine.js';
 
 type TestContext = { after(fn: () => unknown): void };
-
-function recorded(scenario: string): EngineLists {
-  const read = (list: string): unknown[] =>
-    JSON.parse(readFileSync(fixturePath('engine', scenario, `${list}.json`), 'utf8'));
-  return {
-    services: read('services'),
-    tasks: read('tasks'),
-    nodes: read('nodes'),
-    networks: read('networks'),
-  };
-}
 
 /** A watcher on a real server holding the recorded steady stack, with every emission recorded. */
 async function watching(t: TestContext, options: SwarmWatcherOptions) {
