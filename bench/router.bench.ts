@@ -45,8 +45,7 @@ interface Request {
 export async function benchRouter(): Promise<RouterBenchResult> {
   const registry = new UpstreamRegistry({
     connectTimeoutMs: 1_000,
-    headersTimeoutMs: 1_000,
-    bodyTimeoutMs: 1_000,
+    upstreamTimeoutMs: 1_000,
     keepAliveTimeoutMs: 1_000,
     connectionsPerUpstream: 1,
     drainTimeoutMs: 30_000,

@@ -7,8 +7,7 @@ import type { RunOptions } from '../run-options.js';
 export function createGateway(options: RunOptions, stickySecret: Buffer, logger: Logger) {
   const registry = new UpstreamRegistry({
     connectTimeoutMs: options.connectTimeoutMs,
-    headersTimeoutMs: options.upstreamTimeoutMs,
-    bodyTimeoutMs: options.upstreamTimeoutMs,
+    upstreamTimeoutMs: options.upstreamTimeoutMs,
     keepAliveTimeoutMs: 4_000,
     connectionsPerUpstream: 256,
     drainTimeoutMs: options.drainTimeoutMs,

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import type { Dispatcher } from 'undici';
 import type { ErrorCode } from '../../errors.js';
 import type { CompiledRoute, Selection } from '../compiled-table.js';
+import type { UpstreamRequest, UpstreamResponseHandler } from '../upstreams/http1/exchange-handler.js';
 import type { UpstreamHandle } from '../upstreams/upstream-registry.js';
 import { Attempts } from './attempts.js';
 import { BodyLimit } from './body-limit.js';
@@ -15,15 +15,15 @@ import { responseHeaders } from './response-head.js';
 import { classifyUpstreamError, type ExchangePhase } from './upstream-errors.js';
 
 /**
- * One client request proxied to an upstream, and the undici dispatch handler for it: one object per
- * request, no per-request closures on the data path. Streams both ways with backpressure (undici reads
- * the request body as the upstream takes it; `onData` pauses undici while the client is slow), retries
+ * One client request proxied to an upstream, and the upstream client's handler for it: one object per
+ * request, no per-request closures on the data path. Streams both ways with backpressure (the request
+ * body is read as the upstream takes it; `onData` pauses the upstream while the client is slow), retries
  * on another upstream when that is safe, and answers with an `SG_ERR_*` error otherwise.
  *
  * @example
  * new ProxyExchange(req, res, settings, gateway, 'http').start();
  */
-export class ProxyExchange implements Dispatcher.DispatchHandler {
+export class ProxyExchange implements UpstreamResponseHandler {
   readonly #req: IncomingMessage;
   readonly #res: ServerResponse;
   readonly #settings: ExchangeSettings;
@@ -32,13 +32,14 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   #head!: RequestHead;
   #route: CompiledRoute | undefined;
   #secure = false;
-  #dispatch!: Dispatcher.DispatchOptions;
+  #request!: UpstreamRequest;
   #upstream: UpstreamHandle | undefined;
   #setCookie: string | undefined;
   #phase: ExchangePhase = 'connect';
   /** The upstream request started and has not completed or failed yet. */
   #active = false;
-  #abort: ((err?: Error) => void) | undefined;
+  #abort: ((reason: Error) => void) | undefined;
+  #bodyError: Error | undefined;
   #resume: (() => void) | undefined;
   #awaitingDrain = false;
   readonly #attempts: Attempts;
@@ -93,32 +94,36 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       return;
     }
     if (head.expectContinue) res.writeContinue();
-    this.#dispatch = {
+    this.#request = {
+      method: req.method!,
       path: routed.forwardPath,
-      method: req.method as Dispatcher.HttpMethod,
       headers: head.headers,
       body: head.hasBody ? this.#body(limit) : null,
+      contentLength: head.chunked ? -1 : head.contentLength,
     };
     this.#send(selection);
   }
 
-  onConnect(abort: (err?: Error) => void): void {
+  onConnect(abort: (reason: Error) => void): void {
     this.#abort = abort;
     this.#phase = 'awaiting-response';
     if (this.#clientGone) abort(CLIENT_GONE);
+    else if (this.#bodyError !== undefined) abort(this.#bodyError);
   }
 
-  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
-    // 1xx (e.g. 103 Early Hints) are informational; the final response follows.
-    if (statusCode < 200) return true;
+  onHeaders(statusCode: number, rawHeaders: string[], resume: () => void, statusText: string): void {
     this.#resume = resume;
     this.#upstream!.reportSuccess();
     const headers = responseHeaders(rawHeaders, this.#setCookie);
     if (this.#host.closing) headers.push('connection', 'close');
-    // Node validates the head here; if it throws, undici aborts and `onError` answers 502.
-    this.#res.writeHead(statusCode, statusText || undefined, headers);
+    try {
+      this.#res.writeHead(statusCode, statusText || undefined, headers);
+    } catch (err) {
+      // Node refused the head (e.g. an invalid character in a value): answered 502 via `onError`.
+      this.#abort!(err as Error);
+      return;
+    }
     this.#phase = 'streaming-response';
-    return true;
   }
 
   onData(chunk: Buffer): boolean {
@@ -131,11 +136,13 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   }
 
   onComplete(): void {
+    this.#resume = undefined;
     this.#finishUpstream();
     this.#res.end();
   }
 
   onError(err: Error): void {
+    this.#resume = undefined;
     this.#finishUpstream();
     const upstream = this.#upstream!;
     if (this.#clientGone || this.#res.destroyed) {
@@ -186,16 +193,23 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     this.#upstream = upstream;
     this.#setCookie = selection.setCookie;
     this.#phase = 'connect';
+    // The previous attempt's connection may already carry another exchange.
+    this.#abort = undefined;
     this.#attempts.started();
     this.#active = true;
     upstream.requestStarted();
-    upstream.pool.dispatch(this.#dispatch, this);
+    upstream.pool.dispatch(this.#request, this);
   }
 
   #body(limit: number): Readable {
     if (limit === 0 || !this.#head.chunked) return this.#req;
     const limited = new BodyLimit(limit);
     this.#req.on('error', (err) => limited.destroy(err));
+    // The limit may trip before the request is on a connection: kept for `onConnect` to abort with.
+    limited.on('error', (err) => {
+      this.#bodyError = err;
+      if (this.#active && this.#abort !== undefined) this.#abort(err);
+    });
     return this.#req.pipe(limited);
   }
 
@@ -208,6 +222,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   #finishUpstream(): void {
     if (!this.#active) return;
     this.#active = false;
+    this.#abort = undefined;
     this.#upstream!.requestFinished();
   }
 

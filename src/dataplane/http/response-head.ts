@@ -1,18 +1,18 @@
 import { connectionTokens, removeNamed } from './connection-tokens.js';
 
 /**
- * Converts an upstream response's raw headers (undici's `Buffer[]`) into the flat list node's
- * `writeHead` takes, dropping hop-by-hop headers and adding the sticky `Set-Cookie`, if any.
+ * Turns an upstream response's headers (flat `[name, value, ...]`) into the list node's `writeHead`
+ * takes, dropping hop-by-hop headers and adding the sticky `Set-Cookie`, if any.
  * Set-Cookie is appended as its own header so the upstream's cookies stay untouched.
  */
-export function responseHeaders(raw: readonly Buffer[], setCookie: string | undefined): string[] {
+export function responseHeaders(raw: readonly string[], setCookie: string | undefined): string[] {
   const out: string[] = [];
   let listed: string[] | undefined;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toString('latin1');
+    const name = raw[i]!;
     switch (name.toLowerCase()) {
       case 'connection':
-        listed = connectionTokens(raw[i + 1]!.toString('latin1'), listed);
+        listed = connectionTokens(raw[i + 1]!, listed);
         break;
       case 'keep-alive':
       case 'transfer-encoding':
@@ -23,7 +23,7 @@ export function responseHeaders(raw: readonly Buffer[], setCookie: string | unde
       case 'proxy-authenticate':
         break;
       default:
-        out.push(name, raw[i + 1]!.toString('latin1'));
+        out.push(name, raw[i + 1]!);
     }
   }
   if (listed !== undefined) removeNamed(out, listed);

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { ErrorCode } from '../../errors.js';
 import type { CompiledRoute, Selection } from '../compiled-table.js';
+import { serializeRequestHead } from '../upstreams/http1/request-head-serializer.js';
 import type { UpstreamHandle } from '../upstreams/upstream-registry.js';
 import { Attempts } from './attempts.js';
 import { type RequestEndEvent, requestEndChannel } from './diagnostics.js';
@@ -123,7 +124,7 @@ export class UpgradeTunnel {
     if (parsed === 'incomplete') return;
     const socket = this.#socket!;
     if (parsed === 'invalid') {
-      this.#lastError = { code: 'HPE_INVALID_RESPONSE_HEAD' };
+      this.#lastError = { code: 'SG_UPSTREAM_PROTOCOL' };
       socket.destroy();
       return;
     }
@@ -145,7 +146,7 @@ export class UpgradeTunnel {
 
   readonly #onTimeout = (): void => {
     this.#lastError = {
-      code: this.#phase === 'connect' ? 'UND_ERR_CONNECT_TIMEOUT' : 'UND_ERR_HEADERS_TIMEOUT',
+      code: this.#phase === 'connect' ? 'SG_UPSTREAM_CONNECT_TIMEOUT' : 'SG_UPSTREAM_RESPONSE_TIMEOUT',
     };
     this.#socket!.destroy();
   };
@@ -166,7 +167,7 @@ export class UpgradeTunnel {
       this.#client.destroySoon();
       return;
     }
-    const err = this.#lastError ?? { code: 'UND_ERR_SOCKET' };
+    const err = this.#lastError ?? { code: 'SG_UPSTREAM_CLOSED' };
     const kind = classifyUpstreamError(err, this.#phase);
     if (kind.failure !== undefined) upstream.reportFailure(kind.failure);
     const log = {
@@ -259,9 +260,6 @@ function ignore(): void {}
 
 /** The upgrade request as the upstream gets it: origin-form path, filtered headers, this hop's forwarding headers. */
 function serializeRequest(method: string, path: string, head: RequestHead): Buffer {
-  let text = `${method} ${path} HTTP/1.1\r\n`;
-  const headers = head.headers;
-  for (let i = 0; i < headers.length; i += 2) text += `${headers[i]}: ${headers[i + 1]}\r\n`;
-  text += `connection: upgrade\r\nupgrade: ${head.upgrade}\r\n\r\n`;
-  return Buffer.from(text, 'latin1');
+  const upgrade = `connection: upgrade\r\nupgrade: ${head.upgrade}\r\n`;
+  return Buffer.from(serializeRequestHead(method, path, head.headers, upgrade), 'latin1');
 }

@@ -31,45 +31,46 @@ const RESET: UpstreamErrorKind = {
 const RESET_LATE: UpstreamErrorKind = { code: 'SG_ERR_UPSTREAM_RESET', failure: 'reset', retry: 'never' };
 const TIMEOUT: UpstreamErrorKind = { code: 'SG_ERR_UPSTREAM_TIMEOUT', failure: 'timeout', retry: 'never' };
 const PROTOCOL: UpstreamErrorKind = { code: 'SG_ERR_UPSTREAM_PROTOCOL', failure: undefined, retry: 'never' };
-const BAD_REQUEST: UpstreamErrorKind = { code: 'SG_ERR_BAD_REQUEST', failure: undefined, retry: 'never' };
+const POOL_CLOSED: UpstreamErrorKind = {
+  code: 'SG_ERR_UPSTREAM_CONNECT',
+  failure: undefined,
+  retry: 'always',
+};
 const BODY_TOO_LARGE: UpstreamErrorKind = {
   code: 'SG_ERR_BODY_TOO_LARGE',
   failure: undefined,
   retry: 'never',
 };
 
-/** HPE_*: undici's parser; ERR_*: node's own header validation when passing the head on. */
-const PROTOCOL_CODE = /^(?:HPE_|ERR_|UND_ERR_RES_CONTENT_LENGTH_MISMATCH$)/;
+/** ERR_*: node's own validation of the response head when passing it on to the client. */
+const NODE_REFUSED_HEAD = /^ERR_/;
 
 /**
- * Maps an undici or socket error to an {@link UpstreamErrorKind}. Before the request went onto a socket
- * (`connect`) nothing was sent, so whatever failed (refused, unreachable, connect timeout) is a connect
- * failure and any request may be retried.
+ * Maps an upstream client (`UpstreamError`, parser) or socket error to an {@link UpstreamErrorKind}.
+ * Before the request went onto a socket (`connect`) nothing was sent, so whatever failed (refused,
+ * unreachable, connect timeout) is a connect failure and any request may be retried.
  *
  * @example
- * classifyUpstreamError({ code: 'UND_ERR_HEADERS_TIMEOUT' }, 'awaiting-response').code; // 'SG_ERR_UPSTREAM_TIMEOUT'
+ * classifyUpstreamError({ code: 'SG_UPSTREAM_RESPONSE_TIMEOUT' }, 'awaiting-response').code; // 'SG_ERR_UPSTREAM_TIMEOUT'
  */
 export function classifyUpstreamError(
-  err: { code?: unknown; name?: string },
+  err: { code?: unknown; message?: string },
   phase: ExchangePhase,
 ): UpstreamErrorKind {
   const code = err.code;
   switch (code) {
     case 'SG_ERR_BODY_TOO_LARGE':
       return BODY_TOO_LARGE;
-    case 'UND_ERR_INVALID_ARG':
-    case 'UND_ERR_NOT_SUPPORTED':
-    case 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH':
-      return BAD_REQUEST;
-    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'SG_UPSTREAM_CONNECT_TIMEOUT':
       return CONNECT_TIMEOUT;
-    case 'UND_ERR_HEADERS_TIMEOUT':
-    case 'UND_ERR_BODY_TIMEOUT':
+    case 'SG_UPSTREAM_RESPONSE_TIMEOUT':
       return TIMEOUT;
+    case 'SG_UPSTREAM_POOL_CLOSED':
+      return POOL_CLOSED;
+    case 'SG_UPSTREAM_PROTOCOL':
+      return PROTOCOL;
   }
   if (phase === 'connect') return CONNECT_FAILED;
-  // undici's parser refused the response (its code is not always set), or node refused the head.
-  if (err.name === 'HTTPParserError' || (typeof code === 'string' && PROTOCOL_CODE.test(code)))
-    return PROTOCOL;
+  if (typeof code === 'string' && NODE_REFUSED_HEAD.test(code)) return PROTOCOL;
   return phase === 'awaiting-response' ? RESET : RESET_LATE;
 }

@@ -1,9 +1,12 @@
-import type { Dispatcher } from 'undici';
 import type { HealthCheckConfig } from '../../routing/table.js';
+import { fetchFromPool } from './http1/pool-fetch.js';
+import type { UpstreamPool } from './http1/upstream-pool.js';
 
 /** Where a check goes and where its verdict goes. */
 export interface ActiveHealthTarget {
-  readonly pool: Dispatcher;
+  readonly pool: UpstreamPool;
+  /** `host:port`, sent as the check's Host header. */
+  readonly address: string;
   recordActiveCheck(ok: boolean, reason: string): void;
 }
 
@@ -15,7 +18,6 @@ export class ActiveHealthCheck {
   readonly config: HealthCheckConfig;
   readonly #target: ActiveHealthTarget;
   #timer: NodeJS.Timeout | undefined;
-  #running: AbortController | undefined;
   #stopped = false;
 
   constructor(target: ActiveHealthTarget, config: HealthCheckConfig) {
@@ -28,11 +30,10 @@ export class ActiveHealthCheck {
     this.#schedule(0);
   }
 
-  /** Stops polling and aborts a running check. */
+  /** Stops polling; a running check ends within its timeout and its result is dropped. */
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#timer);
-    this.#running?.abort();
   }
 
   /** Same check as the given config. */
@@ -49,28 +50,20 @@ export class ActiveHealthCheck {
 
   async #check(): Promise<void> {
     const { path, timeoutMs, intervalMs } = this.config;
-    const abort = new AbortController();
-    this.#running = abort;
-    const timeout = setTimeout(() => abort.abort(), timeoutMs).unref();
     let ok: boolean;
     let reason: string;
     try {
-      const res = await this.#target.pool.request({
-        method: 'GET',
-        path,
-        signal: abort.signal,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
+      const headers = ['host', this.#target.address];
+      const res = await fetchFromPool(this.#target.pool, 'GET', path, headers, {
+        timeoutMs,
+        keepBodyBytes: 0,
       });
-      await res.body.dump();
-      ok = res.statusCode >= 200 && res.statusCode < 400;
-      reason = String(res.statusCode);
+      ok = res.status >= 200 && res.status < 400;
+      reason = String(res.status);
     } catch (err) {
       ok = false;
-      reason = abort.signal.aborted ? 'timeout' : ((err as { code?: string }).code ?? 'error');
-    } finally {
-      clearTimeout(timeout);
-      this.#running = undefined;
+      const code = (err as { code?: string }).code;
+      reason = code === 'SG_UPSTREAM_RESPONSE_TIMEOUT' ? 'timeout' : (code ?? 'error');
     }
     if (this.#stopped) return;
     this.#target.recordActiveCheck(ok, reason);

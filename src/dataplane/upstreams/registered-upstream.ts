@@ -1,13 +1,13 @@
-import { Pool } from 'undici';
 import type { Upstream } from '../../routing/table.js';
 import { publishHealth } from './health-channel.js';
+import { UpstreamPool, type UpstreamPoolOptions } from './http1/upstream-pool.js';
 import { PassiveHealth, type PassiveHealthOptions } from './passive-health.js';
 import { tcpProbe } from './tcp-probe.js';
 import type { UpstreamFailure, UpstreamHandle, UpstreamHandleState } from './upstream-handle.js';
 
 /** What every handle of one registry shares. */
 export interface HandleSettings {
-  poolOptions: Pool.Options;
+  poolOptions: UpstreamPoolOptions;
   /** Also bounds the background probe of a passively tripped upstream. */
   connectTimeoutMs: number;
   drainTimeoutMs: number;
@@ -33,7 +33,7 @@ export class RegisteredUpstream implements UpstreamHandle {
   #state: UpstreamHandleState;
   #drainingSince: number | undefined;
   #inflight = 0;
-  #pool: Pool | undefined;
+  #pool: UpstreamPool | undefined;
   #activeFails = 0;
   #activeHealthy = true;
   #onIdle: (() => void) | undefined;
@@ -72,8 +72,8 @@ export class RegisteredUpstream implements UpstreamHandle {
     return this.#activeHealthy && !this.#passive.down;
   }
 
-  get pool(): Pool {
-    this.#pool ??= new Pool(`http://${this.address}`, this.#settings.poolOptions);
+  get pool(): UpstreamPool {
+    this.#pool ??= new UpstreamPool(this.host, this.port, this.#settings.poolOptions);
     return this.#pool;
   }
 
@@ -150,7 +150,7 @@ export class RegisteredUpstream implements UpstreamHandle {
     else this.#onIdle = onIdle;
   }
 
-  /** Closes the pool gracefully: undici lets running requests finish. */
+  /** Closes the pool gracefully: running requests finish first. */
   async close(): Promise<void> {
     this.#onIdle = undefined;
     this.#stopProbe();

@@ -1,5 +1,5 @@
-import type { Pool } from 'undici';
 import type { Upstream } from '../../routing/table.js';
+import type { UpstreamPool } from './http1/upstream-pool.js';
 
 /** Why a request to an upstream failed, as far as passive health cares. */
 export type UpstreamFailure = 'connect' | 'reset' | 'timeout';
@@ -31,7 +31,7 @@ export interface UpstreamHandle {
   /** Passive and active health combined. */
   readonly healthy: boolean;
   /** Keep-alive connection pool to this upstream, created on first use. */
-  readonly pool: Pool;
+  readonly pool: UpstreamPool;
   /** May take new sessions: ready, healthy and not removed. */
   available(): boolean;
   /**

@@ -9,10 +9,12 @@ export type { UpstreamFailure, UpstreamHandle, UpstreamHandleState } from './ups
 /** Connection, draining and health settings shared by every upstream. */
 export interface UpstreamRegistryOptions {
   connectTimeoutMs: number;
-  headersTimeoutMs: number;
-  bodyTimeoutMs: number;
+  /** How long an upstream may stay silent: before its response head, or between body bytes. */
+  upstreamTimeoutMs: number;
   keepAliveTimeoutMs: number;
   connectionsPerUpstream: number;
+  /** Largest upstream response head (default 64 KiB); a larger one is a protocol error (502). */
+  maxResponseHeadBytes?: number;
   /** How long a draining upstream keeps its existing sticky sessions. */
   drainTimeoutMs: number;
   passive: PassiveHealthOptions;
@@ -43,10 +45,10 @@ export class UpstreamRegistry {
     this.#settings = {
       poolOptions: {
         connections: opts.connectionsPerUpstream,
-        connect: { timeout: opts.connectTimeoutMs },
-        headersTimeout: opts.headersTimeoutMs,
-        bodyTimeout: opts.bodyTimeoutMs,
-        keepAliveTimeout: opts.keepAliveTimeoutMs,
+        connectTimeoutMs: opts.connectTimeoutMs,
+        timeoutMs: opts.upstreamTimeoutMs,
+        keepAliveTimeoutMs: opts.keepAliveTimeoutMs,
+        maxResponseHeadBytes: opts.maxResponseHeadBytes ?? 64 * 1024,
       },
       connectTimeoutMs: opts.connectTimeoutMs,
       drainTimeoutMs: opts.drainTimeoutMs,

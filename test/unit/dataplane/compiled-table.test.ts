@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type CompileOptions, compileTable } from '../../../src/dataplane/compiled-table.js';
+import { fetchFromPool } from '../../../src/dataplane/upstreams/http1/pool-fetch.js';
 import { UpstreamRegistry } from '../../../src/dataplane/upstreams/upstream-registry.js';
 import { startServer } from './upstreams/servers.js';
 import { backend, registryOptions, route, table, upstream } from './upstreams/table-fixtures.js';
@@ -105,8 +106,11 @@ test('end to end: match, select and a real request through the chosen pool', asy
   const selection = m.route.select(undefined, false)!;
   assert.ok(selection.setCookie?.startsWith('sg_app='));
   selection.upstream.requestStarted();
-  const res = await selection.upstream.pool.request({ method: 'GET', path: m.forwardPath });
-  assert.equal(await res.body.text(), 'upstream saw /hello?x=1');
+  const headers = ['host', 'app.example.com'];
+  const res = await fetchFromPool(selection.upstream.pool, 'GET', m.forwardPath, headers, {
+    timeoutMs: 5_000,
+  });
+  assert.equal(res.body.toString(), 'upstream saw /hello?x=1');
   selection.upstream.reportSuccess();
   selection.upstream.requestFinished();
   assert.equal(selection.upstream.inflight, 0);

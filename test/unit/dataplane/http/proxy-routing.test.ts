@@ -87,7 +87,7 @@ test('before the first table every request answers 503', async (t) => {
 
 test('an upstream that does not answer in time gives 504 SG_ERR_UPSTREAM_TIMEOUT', async (t) => {
   const silent = await startServer(t, () => {});
-  const registry = new UpstreamRegistry(registryOptions({ headersTimeoutMs: 200 }));
+  const registry = new UpstreamRegistry(registryOptions({ upstreamTimeoutMs: 200 }));
   const { port, logs } = await startGateway(
     t,
     table([route('web/default', 'web')], [backend('web', [upstream('task:web1:80', { port: silent.port })])]),

@@ -88,21 +88,29 @@ test('upstream errors: before the request is on a socket everything is a retryab
     retry: 'always',
   });
   assert.equal(classifyUpstreamError({ code: 'EHOSTUNREACH' }, 'connect').retry, 'always');
-  const connectTimeout = classifyUpstreamError({ code: 'UND_ERR_CONNECT_TIMEOUT' }, 'connect');
+  const connectTimeout = classifyUpstreamError({ code: 'SG_UPSTREAM_CONNECT_TIMEOUT' }, 'connect');
   assert.equal(connectTimeout.code, 'SG_ERR_UPSTREAM_TIMEOUT');
   assert.equal(connectTimeout.failure, 'connect');
   assert.equal(
-    classifyUpstreamError({ code: 'UND_ERR_SOCKET' }, 'awaiting-response').retry,
+    classifyUpstreamError({ code: 'SG_UPSTREAM_CLOSED' }, 'awaiting-response').retry,
     'bodyless-idempotent',
   );
   assert.equal(classifyUpstreamError({ code: 'ECONNRESET' }, 'streaming-response').retry, 'never');
-  const headers = classifyUpstreamError({ code: 'UND_ERR_HEADERS_TIMEOUT' }, 'awaiting-response');
-  assert.deepEqual(headers, { code: 'SG_ERR_UPSTREAM_TIMEOUT', failure: 'timeout', retry: 'never' });
+  const silent = classifyUpstreamError({ code: 'SG_UPSTREAM_RESPONSE_TIMEOUT' }, 'awaiting-response');
+  assert.deepEqual(silent, { code: 'SG_ERR_UPSTREAM_TIMEOUT', failure: 'timeout', retry: 'never' });
   assert.equal(
-    classifyUpstreamError({ code: 'HPE_INVALID_CONSTANT' }, 'awaiting-response').code,
+    classifyUpstreamError({ code: 'SG_UPSTREAM_PROTOCOL' }, 'awaiting-response').code,
     'SG_ERR_UPSTREAM_PROTOCOL',
   );
-  assert.equal(classifyUpstreamError({ code: 'UND_ERR_INVALID_ARG' }, 'connect').code, 'SG_ERR_BAD_REQUEST');
+  assert.equal(
+    classifyUpstreamError({ code: 'ERR_INVALID_CHAR' }, 'streaming-response').code,
+    'SG_ERR_UPSTREAM_PROTOCOL',
+  );
+  assert.deepEqual(classifyUpstreamError({ code: 'SG_UPSTREAM_POOL_CLOSED' }, 'connect'), {
+    code: 'SG_ERR_UPSTREAM_CONNECT',
+    failure: undefined,
+    retry: 'always',
+  });
   assert.equal(
     classifyUpstreamError({ code: 'SG_ERR_BODY_TOO_LARGE' }, 'awaiting-response').failure,
     undefined,

@@ -5,6 +5,7 @@ import {
   type UpstreamHealthEvent,
   upstreamHealthChannel,
 } from '../../../../src/dataplane/upstreams/health-channel.js';
+import { fetchFromPool } from '../../../../src/dataplane/upstreams/http1/pool-fetch.js';
 import { PassiveHealth } from '../../../../src/dataplane/upstreams/passive-health.js';
 import type { UpstreamHandle } from '../../../../src/dataplane/upstreams/upstream-registry.js';
 import { UpstreamRegistry } from '../../../../src/dataplane/upstreams/upstream-registry.js';
@@ -49,8 +50,7 @@ function healthEvents(t: After, id: string): UpstreamHealthEvent[] {
 async function proxyOnce(handle: UpstreamHandle): Promise<'ok' | string> {
   handle.requestStarted();
   try {
-    const res = await handle.pool.request({ method: 'GET', path: '/' });
-    await res.body.dump();
+    await fetchFromPool(handle.pool, 'GET', '/', ['host', 'a.test'], { timeoutMs: 5_000 });
     handle.reportSuccess();
     return 'ok';
   } catch (err) {

@@ -59,8 +59,7 @@ export class ManualClock {
 export function registryOptions(overrides: Partial<UpstreamRegistryOptions> = {}): UpstreamRegistryOptions {
   return {
     connectTimeoutMs: 2_000,
-    headersTimeoutMs: 5_000,
-    bodyTimeoutMs: 5_000,
+    upstreamTimeoutMs: 5_000,
     keepAliveTimeoutMs: 4_000,
     connectionsPerUpstream: 8,
     drainTimeoutMs: 30_000,

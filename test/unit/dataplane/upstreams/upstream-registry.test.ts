@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { test } from 'node:test';
+import { fetchFromPool } from '../../../../src/dataplane/upstreams/http1/pool-fetch.js';
 import { UpstreamRegistry } from '../../../../src/dataplane/upstreams/upstream-registry.js';
 import type { Upstream } from '../../../../src/routing/table.js';
 import { startServer, waitFor } from './servers.js';
@@ -65,7 +66,7 @@ test('an upstream first seen draining takes no new sessions and starts its drain
 });
 
 test('a removed upstream finishes its running request, then its pool closes', async (t) => {
-  let release: () => void = () => {};
+  let release: (() => void) | undefined;
   const server = await startServer(t, (_req, res) => {
     res.writeHead(200);
     res.write('first part,');
@@ -75,18 +76,19 @@ test('a removed upstream finishes its running request, then its pool closes', as
   registry.sync(tableOf([upstream('task:a:80', { port: server.port })]));
   const handle = registry.get('task:a:80')!;
   handle.requestStarted();
-  const response = await handle.pool.request({ method: 'GET', path: '/slow' });
+  const response = fetchFromPool(handle.pool, 'GET', '/slow', ['host', 'a.test'], { timeoutMs: 10_000 });
+  await waitFor(() => release !== undefined, 'the upstream to get the request');
   registry.sync(tableOf([], 'v2'));
   assert.equal(handle.state, 'removed');
   assert.equal(handle.available(), false);
   assert.equal(handle.stickyUsable(Date.now()), false);
   assert.equal(handle.pool.closed, false, 'pool must stay open while a request runs');
   assert.equal(registry.get('task:a:80'), handle);
-  release();
-  assert.equal(await response.body.text(), 'first part,second part');
+  release!();
+  assert.equal((await response).body.toString(), 'first part,second part');
   handle.requestFinished();
   assert.equal(handle.pool.closed, true);
-  await waitFor(() => handle.pool.destroyed, 'the pool to finish closing');
+  await waitFor(() => handle.pool.connections === 0, 'the pool to finish closing');
   assert.equal(registry.get('task:a:80'), undefined);
 });
 
@@ -95,8 +97,7 @@ test('an idle removed upstream closes its pool at once', async (t) => {
   const registry = newRegistry(t);
   registry.sync(tableOf([upstream('task:a:80', { port: server.port })]));
   const handle = registry.get('task:a:80')!;
-  const res = await handle.pool.request({ method: 'GET', path: '/' });
-  await res.body.dump();
+  await fetchFromPool(handle.pool, 'GET', '/', ['host', 'a.test'], { timeoutMs: 5_000 });
   registry.sync(tableOf([], 'v2'));
   assert.equal(handle.pool.closed, true);
   assert.equal(registry.get('task:a:80'), undefined);
@@ -128,12 +129,13 @@ test('an id whose address changed gets a new handle; the old one retires', (t) =
   assert.equal(old.state, 'removed');
 });
 
-test('IPv6 upstreams get a bracketed pool origin', async (t) => {
+test('IPv6 upstreams get a bracketed address and a pool on the plain host', async (t) => {
   const registry = newRegistry(t);
   registry.sync(tableOf([upstream('task:v6:80', { host: 'fd00::1', port: 8080 })]));
   const handle = registry.get('task:v6:80')!;
   assert.equal(handle.address, '[fd00::1]:8080');
-  assert.ok(handle.pool);
+  assert.equal(handle.pool.host, 'fd00::1');
+  assert.equal(handle.pool.port, 8080);
 });
 
 test('close() closes every pool and stops health checks', async (t) => {

@@ -1,0 +1,29 @@
+import type { Readable } from 'node:stream';
+
+/** A request as the upstream client sends it. */
+export interface UpstreamRequest {
+  method: string;
+  /** Origin-form target (`/path?query`). */
+  path: string;
+  /** Flat `[name, value, ...]`, hop-by-hop headers already removed. */
+  headers: readonly string[];
+  /** Streamed with backpressure; null when the request has no body. */
+  body: Readable | null;
+  /** Length of `body` when known (sent as Content-Length by the caller's headers); -1 sends it chunked. */
+  contentLength: number;
+}
+
+/**
+ * Receives one exchange's progress. Exactly one of `onComplete` and `onError` ends it; `onConnect`
+ * comes first unless the connection could not be made.
+ */
+export interface UpstreamResponseHandler {
+  /** The request is about to go out on a connection; `abort` ends the exchange with `onError(reason)`. */
+  onConnect(abort: (reason: Error) => void): void;
+  /** The final response head (interim 1xx are skipped). `resume` restarts a body paused by `onData`. */
+  onHeaders(status: number, headers: string[], resume: () => void, statusText: string): void;
+  /** Body bytes; return false to pause the upstream until `resume` is called. */
+  onData(chunk: Buffer): boolean;
+  onComplete(): void;
+  onError(err: Error): void;
+}

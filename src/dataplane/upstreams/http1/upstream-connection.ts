@@ -1,0 +1,231 @@
+import { connect, type Socket } from 'node:net';
+import type { UpstreamRequest, UpstreamResponseHandler } from './exchange-handler.js';
+import { RequestBodyWriter } from './request-body-writer.js';
+import { serializeRequestHead } from './request-head-serializer.js';
+import { ResponseParser, type ResponseParserHandler } from './response-parser.js';
+import { UpstreamError } from './upstream-error.js';
+
+/** Timeouts and limits of one upstream connection. */
+export interface ConnectionSettings {
+  connectTimeoutMs: number;
+  /** Inactivity limit while an exchange runs: waiting for the response head, or between body bytes. */
+  timeoutMs: number;
+  maxResponseHeadBytes: number;
+}
+
+/** The pool as a connection reports to it. */
+export interface ConnectionOwner {
+  /** The exchange completed and the connection may carry another request. */
+  release(connection: UpstreamConnection): void;
+  /** The socket closed; the connection is gone for good. */
+  removed(connection: UpstreamConnection): void;
+}
+
+const CHUNKED = 'transfer-encoding: chunked\r\n';
+
+/**
+ * One keep-alive HTTP/1.1 connection to an upstream, carrying one exchange at a time (no pipelining).
+ * The socket's idle timeout is set once per phase of the connection, not per request: while connecting
+ * it is the connect timeout, then the upstream inactivity timeout; idle expiry is the pool's job.
+ * A connection is reused only when the response said so, the whole request went out and no stray byte
+ * followed the response; anything else destroys it.
+ */
+export class UpstreamConnection implements ResponseParserHandler {
+  readonly #owner: ConnectionOwner;
+  readonly #socket: Socket;
+  readonly #settings: ConnectionSettings;
+  readonly #parser: ResponseParser;
+  #connected = false;
+  #handler: UpstreamResponseHandler | undefined;
+  /** A request waiting for the connect. */
+  #pending: UpstreamRequest | undefined;
+  #bodyWriter: RequestBodyWriter | undefined;
+  #requestSent = false;
+  #paused = false;
+  #socketError: Error | undefined;
+  /** When the connection last became idle (pool clock). */
+  idleSince = 0;
+  /** How long the connection may stay idle: the pool's limit, shortened by the upstream's Keep-Alive hint. */
+  keepAliveMs = 0;
+
+  constructor(owner: ConnectionOwner, host: string, port: number, settings: ConnectionSettings) {
+    this.#owner = owner;
+    this.#settings = settings;
+    this.#parser = new ResponseParser(this, settings.maxResponseHeadBytes);
+    const socket = connect({ host, port, noDelay: true });
+    this.#socket = socket;
+    socket.setTimeout(settings.connectTimeoutMs);
+    socket.on('connect', this.#onConnect);
+    socket.on('data', this.#onData);
+    socket.on('end', this.#onEnd);
+    socket.on('timeout', this.#onTimeout);
+    socket.on('error', this.#onError);
+    socket.on('close', this.#onClose);
+  }
+
+  /** The socket is destroyed (or being): the connection can take no request. */
+  get destroyed(): boolean {
+    return this.#socket.destroyed;
+  }
+
+  /** Runs one exchange; the connection must be idle (or new). */
+  start(request: UpstreamRequest, handler: UpstreamResponseHandler): void {
+    this.#handler = handler;
+    this.#requestSent = false;
+    this.#parser.reset(request.method === 'HEAD');
+    if (this.#connected) this.#send(request);
+    else this.#pending = request;
+  }
+
+  /** Closes the connection now; a running exchange fails with `reason`. */
+  destroy(reason?: Error): void {
+    if (reason !== undefined && this.#handler !== undefined) this.#fail(reason);
+    else this.#socket.destroy();
+  }
+
+  #send(request: UpstreamRequest): void {
+    const handler = this.#handler!;
+    handler.onConnect(this.#abort);
+    // `onConnect` may abort at once (the client is already gone).
+    if (this.#handler !== handler) return;
+    const socket = this.#socket;
+    const body = request.body;
+    const chunked = body !== null && request.contentLength < 0;
+    const head = serializeRequestHead(request.method, request.path, request.headers, chunked ? CHUNKED : '');
+    socket.write(head, 'latin1');
+    if (body === null) {
+      this.#requestSent = true;
+      return;
+    }
+    this.#bodyWriter = new RequestBodyWriter(body, socket, chunked, this.#onBodySent, this.#abort);
+  }
+
+  // ResponseParserHandler: called synchronously from `execute`/`finish`.
+  onResponseHead(status: number, statusText: string, headers: string[]): void {
+    this.#handler!.onHeaders(status, headers, this.#resume, statusText);
+  }
+
+  onResponseData(chunk: Buffer): void {
+    const handler = this.#handler;
+    if (handler === undefined || handler.onData(chunk) || this.#paused) return;
+    // The rest of the chunk at hand still reaches the handler: at most one socket read of extra buffering.
+    this.#paused = true;
+    this.#socket.pause();
+  }
+
+  onResponseEnd(): void {}
+
+  #complete(reusable: boolean): void {
+    const handler = this.#handler!;
+    this.#handler = undefined;
+    this.#detachBody();
+    if (this.#paused) {
+      this.#paused = false;
+      this.#socket.resume();
+    }
+    handler.onComplete();
+    const parser = this.#parser;
+    if (reusable && parser.keepAlive && this.#requestSent) {
+      const hint = parser.keepAliveHintMs;
+      // Leave a second of margin so the upstream does not close it while a request is on its way.
+      this.keepAliveMs = hint === undefined ? Number.POSITIVE_INFINITY : hint - 1_000;
+      if (this.keepAliveMs > 0) {
+        this.#owner.release(this);
+        return;
+      }
+    }
+    this.#socket.destroy();
+  }
+
+  #fail(err: Error): void {
+    const handler = this.#handler;
+    this.#socket.destroy();
+    if (handler === undefined) return;
+    this.#handler = undefined;
+    this.#pending = undefined;
+    this.#detachBody();
+    handler.onError(err);
+  }
+
+  #detachBody(): void {
+    this.#bodyWriter?.detach();
+    this.#bodyWriter = undefined;
+  }
+
+  readonly #abort = (reason: Error): void => {
+    if (this.#handler !== undefined) this.#fail(reason);
+  };
+
+  readonly #resume = (): void => {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#socket.resume();
+  };
+
+  readonly #onBodySent = (): void => {
+    this.#bodyWriter = undefined;
+    this.#requestSent = true;
+  };
+
+  readonly #onConnect = (): void => {
+    this.#connected = true;
+    this.#socket.setTimeout(this.#settings.timeoutMs);
+    const pending = this.#pending;
+    if (pending === undefined) return;
+    this.#pending = undefined;
+    this.#send(pending);
+  };
+
+  readonly #onData = (chunk: Buffer): void => {
+    if (this.#handler === undefined) {
+      // Bytes nobody asked for: the connection is out of step with the upstream.
+      this.#socket.destroy();
+      return;
+    }
+    const result = this.#parser.execute(chunk);
+    // The handler may have aborted from a callback inside `execute`.
+    if (result === 'more' || this.#handler === undefined) return;
+    if (result === 'done') this.#complete(this.#parser.leftover === 0);
+    else this.#fail(result);
+  };
+
+  readonly #onEnd = (): void => {
+    if (this.#handler === undefined) {
+      this.#socket.destroy();
+      return;
+    }
+    const result = this.#parser.finish();
+    if (this.#handler === undefined) return;
+    if (result === 'done') this.#complete(false);
+    else if (result === 'idle') {
+      this.#fail(
+        this.#socketError ??
+          new UpstreamError('SG_UPSTREAM_CLOSED', 'the upstream closed the connection before answering'),
+      );
+    } else this.#fail(result);
+  };
+
+  readonly #onTimeout = (): void => {
+    if (!this.#connected) {
+      this.#fail(new UpstreamError('SG_UPSTREAM_CONNECT_TIMEOUT', 'connect timed out'));
+    } else if (this.#handler !== undefined) {
+      this.#fail(new UpstreamError('SG_UPSTREAM_RESPONSE_TIMEOUT', 'the upstream stopped answering'));
+    } else {
+      this.#socket.destroy();
+    }
+  };
+
+  readonly #onError = (err: Error): void => {
+    this.#socketError ??= err;
+  };
+
+  readonly #onClose = (): void => {
+    if (this.#handler !== undefined) {
+      this.#fail(
+        this.#socketError ??
+          new UpstreamError('SG_UPSTREAM_CLOSED', 'the upstream closed the connection mid-response'),
+      );
+    }
+    this.#owner.removed(this);
+  };
+}

@@ -1,0 +1,20 @@
+/** Why the upstream client gave up on an exchange, when no socket error says it. */
+export type UpstreamErrorCode =
+  /** No TCP connection within the connect timeout. */
+  | 'SG_UPSTREAM_CONNECT_TIMEOUT'
+  /** The connection stayed silent for the upstream timeout (no response head, or a stalled body). */
+  | 'SG_UPSTREAM_RESPONSE_TIMEOUT'
+  /** The upstream closed the connection before the response was complete. */
+  | 'SG_UPSTREAM_CLOSED'
+  /** The pool was closing; the request never went out. */
+  | 'SG_UPSTREAM_POOL_CLOSED';
+
+/** An upstream client failure with a code the proxy classifies (see `classifyUpstreamError`). */
+export class UpstreamError extends Error {
+  readonly code: UpstreamErrorCode;
+  constructor(code: UpstreamErrorCode, message: string) {
+    super(message);
+    this.name = 'UpstreamError';
+    this.code = code;
+  }
+}

@@ -1,0 +1,150 @@
+import type { UpstreamRequest, UpstreamResponseHandler } from './exchange-handler.js';
+import { type ConnectionOwner, type ConnectionSettings, UpstreamConnection } from './upstream-connection.js';
+import { UpstreamError } from './upstream-error.js';
+
+/** Limits of one upstream's pool. */
+export interface UpstreamPoolOptions extends ConnectionSettings {
+  /** Most connections open at once; further requests wait for one to free up. */
+  connections: number;
+  /** An idle connection is closed after this long (or sooner, if the upstream's Keep-Alive hint says so). */
+  keepAliveTimeoutMs: number;
+}
+
+interface Waiting {
+  request: UpstreamRequest;
+  handler: UpstreamResponseHandler;
+}
+
+/**
+ * Keep-alive HTTP/1.1 connections to one upstream (`host`, `port`), swarmgate's own lean client for
+ * the proxy's hot path. Idle connections are reused last-in first-out, so a quiet period lets the
+ * extra ones expire; one timer per pool (not per connection or request) closes expired idle ones.
+ *
+ * @example
+ * const pool = new UpstreamPool('10.0.1.5', 8080, options);
+ * pool.dispatch({ method: 'GET', path: '/', headers: ['host', 'a.test'], body: null, contentLength: 0 }, handler);
+ * await pool.close();
+ */
+export class UpstreamPool implements ConnectionOwner {
+  readonly host: string;
+  readonly port: number;
+  readonly #options: UpstreamPoolOptions;
+  readonly #all = new Set<UpstreamConnection>();
+  /** Idle connections; the most recently used is last. */
+  readonly #idle: UpstreamConnection[] = [];
+  readonly #waiting: Waiting[] = [];
+  #sweep: NodeJS.Timeout | undefined;
+  #closed = false;
+  #onEmpty: (() => void) | undefined;
+
+  constructor(host: string, port: number, options: UpstreamPoolOptions) {
+    this.host = host;
+    this.port = port;
+    this.#options = options;
+  }
+
+  /** True once `close` or `destroy` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Open connections (connecting, busy or idle). */
+  get connections(): number {
+    return this.#all.size;
+  }
+
+  /** Sends a request on an idle connection, a new one, or (at the limit) once one frees up. */
+  dispatch(request: UpstreamRequest, handler: UpstreamResponseHandler): void {
+    if (this.#closed) {
+      handler.onError(new UpstreamError('SG_UPSTREAM_POOL_CLOSED', 'the upstream pool is closed'));
+      return;
+    }
+    let idle = this.#idle.pop();
+    // A connection destroyed while idle leaves the list only when its socket's close event comes.
+    while (idle?.destroyed) idle = this.#idle.pop();
+    if (idle !== undefined) idle.start(request, handler);
+    else if (this.#all.size < this.#options.connections) this.#open().start(request, handler);
+    else this.#waiting.push({ request, handler });
+  }
+
+  /**
+   * Stops taking requests and resolves once the running ones finished and every connection closed.
+   * Idle connections close at once; requests still waiting for a connection fail.
+   */
+  close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#sweep);
+    for (const connection of this.#idle.splice(0)) connection.destroy();
+    for (const waiting of this.#waiting.splice(0)) {
+      waiting.handler.onError(new UpstreamError('SG_UPSTREAM_POOL_CLOSED', 'the upstream pool is closed'));
+    }
+    if (this.#all.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#onEmpty = resolve;
+    });
+  }
+
+  /** Closes every connection now; running exchanges fail with `reason`. */
+  destroy(reason: Error): Promise<void> {
+    const closed = this.close();
+    for (const connection of this.#all) connection.destroy(reason);
+    return closed;
+  }
+
+  release(connection: UpstreamConnection): void {
+    if (this.#closed) {
+      connection.destroy();
+      return;
+    }
+    const waiting = this.#waiting.shift();
+    if (waiting !== undefined) {
+      connection.start(waiting.request, waiting.handler);
+      return;
+    }
+    connection.idleSince = performance.now();
+    this.#idle.push(connection);
+    this.#sweep ??= setTimeout(this.#expire, this.#idleLimit(connection)).unref();
+  }
+
+  removed(connection: UpstreamConnection): void {
+    this.#all.delete(connection);
+    const at = this.#idle.indexOf(connection);
+    if (at >= 0) this.#idle.splice(at, 1);
+    if (this.#closed) {
+      if (this.#all.size === 0) this.#onEmpty?.();
+      return;
+    }
+    // A connection that failed or closed leaves room for a waiting request.
+    const waiting = this.#waiting.shift();
+    if (waiting !== undefined) this.#open().start(waiting.request, waiting.handler);
+  }
+
+  #open(): UpstreamConnection {
+    const connection = new UpstreamConnection(this, this.host, this.port, this.#options);
+    this.#all.add(connection);
+    return connection;
+  }
+
+  #idleLimit(connection: UpstreamConnection): number {
+    return Math.min(this.#options.keepAliveTimeoutMs, connection.keepAliveMs);
+  }
+
+  /** Closes the idle connections past their limit and re-arms for the next one to expire. */
+  readonly #expire = (): void => {
+    this.#sweep = undefined;
+    const now = performance.now();
+    let next = Number.POSITIVE_INFINITY;
+    const idle = this.#idle;
+    for (let i = idle.length - 1; i >= 0; i--) {
+      const connection = idle[i]!;
+      const left = connection.idleSince + this.#idleLimit(connection) - now;
+      if (left > 0) {
+        next = Math.min(next, left);
+        continue;
+      }
+      idle.splice(i, 1);
+      connection.destroy();
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.#sweep = setTimeout(this.#expire, next).unref();
+  };
+}
