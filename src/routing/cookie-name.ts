@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { TranslateContext } from './table.js';
 
 /**
@@ -9,5 +9,6 @@ import type { TranslateContext } from './table.js';
  * defaultCookieName('border', 'shop/default'); // 'sg_' + 8 hex digits
  */
 export function defaultCookieName(role: TranslateContext['role'], routeId: string): string {
-  return `sg_${createHash('sha256').update(`${role}|${routeId}`).digest('hex').slice(0, 8)}`;
+  // One-shot `hash` rather than `createHash`: a table derives a name for every sticky route.
+  return `sg_${hash('sha256', `${role}|${routeId}`, 'hex').slice(0, 8)}`;
 }

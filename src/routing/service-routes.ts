@@ -5,7 +5,7 @@ import { type Reporter, unsetLabel } from './diagnostics.js';
 import { groupRouteLabels, type RouteLabelScopes } from './labels/group.js';
 import { DEFAULT_ROUTE, ENABLE_LABEL, LABEL_PREFIX, NOT_INHERITED } from './labels/keys.js';
 import { parseBool } from './labels/scalars.js';
-import { compareStrings } from './order.js';
+import { compareStrings, sortInPlace } from './order.js';
 import { defaultPriority } from './priority.js';
 import { type RouteSettings, resolveRouteSettings } from './route-settings.js';
 import type { SnapshotIndex } from './snapshot-index.js';
@@ -43,12 +43,14 @@ export function serviceRoutes(
     return [];
   }
   if (!scopes.unscoped.has('hosts')) reportUnusedRouteOnlyKeys(scopes, report);
-  return routes.flatMap(([name, own]) => {
+  const candidates: RouteCandidate[] = [];
+  for (const [name, own] of routes) {
     const settings = resolveRouteSettings(service.name, name, own, scopes.unscoped, report);
     const target = settings && selectUpstreamTarget(service, settings, index, report);
-    if (settings === undefined || target === undefined) return [];
-    return [{ route: assembleRoute(service, settings, target, context), service, target }];
-  });
+    if (settings === undefined || target === undefined) continue;
+    candidates.push({ route: assembleRoute(service, settings, target, context), service, target });
+  }
+  return candidates;
 }
 
 function isEnabled(service: ServiceInfo, report: Reporter): boolean {
@@ -82,8 +84,12 @@ function reportContainerLabels(service: ServiceInfo, enabled: boolean, report: R
 
 /** Route `default` exists only when `swarmgate.hosts` is set; named routes exist when any of their keys is. */
 function routeScopes(scopes: RouteLabelScopes): [string, RouteLabelScopes['unscoped']][] {
-  const named = [...scopes.named].sort(([a], [b]) => compareStrings(a, b));
+  const named = sortInPlace([...scopes.named], byRouteName);
   return scopes.unscoped.has('hosts') ? [[DEFAULT_ROUTE, scopes.unscoped], ...named] : named;
+}
+
+function byRouteName([a]: [string, unknown], [b]: [string, unknown]): number {
+  return compareStrings(a, b);
 }
 
 /** Without `swarmgate.hosts` there is no route `default`, and named routes do not inherit these keys. */
@@ -105,7 +111,7 @@ function assembleRoute(
   target: UpstreamTarget,
   context: TranslateContext,
 ): Route {
-  return {
+  const route: Route = {
     id: settings.id,
     service: service.name,
     name: settings.name,
@@ -119,8 +125,9 @@ function assembleRoute(
     health: settings.health,
     tls: settings.tls,
     redirectHttps: settings.redirectHttps,
-    ...(settings.maxBodyBytes === undefined ? {} : { maxBodyBytes: settings.maxBodyBytes }),
   };
+  if (settings.maxBodyBytes !== undefined) route.maxBodyBytes = settings.maxBodyBytes;
+  return route;
 }
 
 function stickyConfig({ sticky, id }: RouteSettings, context: TranslateContext): StickyConfig | null {

@@ -1,5 +1,5 @@
 import type { NetworkInfo, NodeInfo, ServiceInfo, SwarmSnapshot, TaskInfo } from '../discovery/snapshot.js';
-import { compareStrings } from './order.js';
+import { compareStrings, sortById } from './order.js';
 import type { TranslateContext } from './table.js';
 
 /**
@@ -18,6 +18,7 @@ export class SnapshotIndex {
   /** Ids of the non-ingress networks the gateway is attached to. */
   readonly gatewayNetworks: ReadonlySet<string>;
   readonly #liveTasks = new Map<string, TaskInfo[]>();
+  readonly #taskNetworks = new Map<ServiceInfo, readonly NetworkInfo[]>();
 
   constructor(snapshot: SwarmSnapshot, context: TranslateContext) {
     this.services = [...snapshot.services].sort(
@@ -25,9 +26,9 @@ export class SnapshotIndex {
     );
     this.nodes = new Map(snapshot.nodes.map((n) => [n.id, n]));
     this.networks = new Map(snapshot.networks.map((n) => [n.id, n]));
-    this.meshNodes = snapshot.nodes
-      .filter((n) => n.state === 'ready' && n.availability === 'active')
-      .sort((a, b) => compareStrings(a.id, b.id));
+    this.meshNodes = sortById(
+      snapshot.nodes.filter((n) => n.state === 'ready' && n.availability === 'active'),
+    );
     const wanted = new Set(context.networks);
     this.gatewayNetworks = new Set(
       snapshot.networks
@@ -50,13 +51,19 @@ export class SnapshotIndex {
     return this.#liveTasks.get(serviceId) ?? [];
   }
 
-  /** The service's networks a task-mode upstream could use: known, non-ingress. */
-  taskNetworks(service: ServiceInfo): NetworkInfo[] {
-    return service.networks
-      .flatMap((id) => {
+  /** The service's networks a task-mode upstream could use: known, non-ingress, sorted by id. */
+  taskNetworks(service: ServiceInfo): readonly NetworkInfo[] {
+    // Asked once per route and per network label: worked out once per service.
+    let networks = this.#taskNetworks.get(service);
+    if (networks === undefined) {
+      const usable: NetworkInfo[] = [];
+      for (const id of service.networks) {
         const network = this.networks.get(id);
-        return network === undefined || network.ingress ? [] : [network];
-      })
-      .sort((a, b) => compareStrings(a.id, b.id));
+        if (network !== undefined && !network.ingress) usable.push(network);
+      }
+      networks = sortById(usable);
+      this.#taskNetworks.set(service, networks);
+    }
+    return networks;
   }
 }

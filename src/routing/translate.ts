@@ -3,7 +3,7 @@ import { buildBackend } from './backend.js';
 import { dropConflicts } from './conflicts.js';
 import { reporterFor, sortDiagnostics } from './diagnostics.js';
 import { sortById } from './order.js';
-import { serviceRoutes } from './service-routes.js';
+import { type RouteCandidate, serviceRoutes } from './service-routes.js';
 import { SnapshotIndex } from './snapshot-index.js';
 import type { Backend, Diagnostic, RoutingTable, TranslateContext } from './table.js';
 import { tableVersion } from './version.js';
@@ -21,9 +21,10 @@ import { tableVersion } from './version.js';
 export function translate(snapshot: SwarmSnapshot, context: TranslateContext): RoutingTable {
   const index = new SnapshotIndex(snapshot, context);
   const diagnostics: Diagnostic[] = [];
-  const candidates = index.services.flatMap((service) =>
-    serviceRoutes(service, index, context, reporterFor(service.name, diagnostics)),
-  );
+  const candidates: RouteCandidate[] = [];
+  for (const service of index.services) {
+    candidates.push(...serviceRoutes(service, index, context, reporterFor(service.name, diagnostics)));
+  }
   const served = dropConflicts(candidates, diagnostics);
   const backends = new Map<string, Backend>();
   for (const { route, service, target } of served) {

@@ -36,25 +36,20 @@ export function selectUpstreamTarget(
     candidates = [chosen];
   }
   const shared = candidates.filter((n) => index.gatewayNetworks.has(n.id));
-  const hostPublished = tcpPorts(service, 'host').some((p) => p.targetPort === port);
-  const meshPort = tcpPorts(service, 'ingress').find((p) => p.targetPort === port)?.publishedPort;
+  const hostPublished = publishedTcp(service, 'host', port) !== undefined;
+  const meshPort = publishedTcp(service, 'ingress', port)?.publishedPort;
 
   const mode =
     route.upstream ??
     (shared.length > 0 ? 'task' : hostPublished ? 'hostport' : meshPort ? 'mesh' : undefined);
-  const missing = (message: string): undefined => {
-    const label = route.labels.get('upstream') ?? unsetLabel(labelFor(route.name, 'upstream'));
-    report.error('SG_ERR_NO_UPSTREAM_MODE', label, `route ${route.id}: ${message}`, route.id);
-    return undefined;
-  };
-  const networks = () => {
-    const gateway = [...index.gatewayNetworks].flatMap((id) => index.networks.get(id) ?? []);
-    return `the service is on ${names(candidates)}, this gateway on ${names(gateway)}`;
-  };
   switch (mode) {
     case 'task': {
       if (shared.length === 0)
-        return missing(`upstream \`task\` needs a network shared with this gateway, but ${networks()}`);
+        return noUpstreamMode(
+          route,
+          report,
+          `upstream \`task\` needs a network shared with this gateway, but ${networksNote(candidates, index)}`,
+        );
       if (shared.length > 1) {
         const key = labelFor(route.name, 'network');
         report.error(
@@ -69,33 +64,59 @@ export function selectUpstreamTarget(
     }
     case 'hostport':
       if (!hostPublished)
-        return missing(
+        return noUpstreamMode(
+          route,
+          report,
           `upstream \`hostport\` needs port ${port} published in host mode (ports: - target: ${port}, mode: host)`,
         );
       return { mode, port };
     case 'mesh':
       if (meshPort === undefined)
-        return missing(
+        return noUpstreamMode(
+          route,
+          report,
           `upstream \`mesh\` needs port ${port} published on the routing mesh (ports: - target: ${port}, published: <port>)`,
         );
       return { mode, port, meshPort };
     case undefined:
-      return missing(
-        `no way to reach port ${port}: no shared network (${networks()}), and the port is published neither in host mode nor on the routing mesh`,
+      return noUpstreamMode(
+        route,
+        report,
+        `no way to reach port ${port}: no shared network (${networksNote(candidates, index)}), and the port is published neither in host mode nor on the routing mesh`,
       );
   }
 }
 
-function tcpPorts(service: ServiceInfo, publishMode: PortSpec['publishMode']): PortSpec[] {
-  return service.ports.filter((p) => p.protocol === 'tcp' && p.publishMode === publishMode);
+function noUpstreamMode(route: RouteSettings, report: Reporter, message: string): undefined {
+  const label = route.labels.get('upstream') ?? unsetLabel(labelFor(route.name, 'upstream'));
+  report.error('SG_ERR_NO_UPSTREAM_MODE', label, `route ${route.id}: ${message}`, route.id);
+  return undefined;
+}
+
+function networksNote(candidates: readonly NetworkInfo[], index: SnapshotIndex): string {
+  const gateway = [...index.gatewayNetworks].flatMap((id) => index.networks.get(id) ?? []);
+  return `the service is on ${names(candidates)}, this gateway on ${names(gateway)}`;
+}
+
+/** The service's TCP port spec for `targetPort` published in `publishMode`, if any. */
+function publishedTcp(
+  service: ServiceInfo,
+  publishMode: PortSpec['publishMode'],
+  targetPort: number,
+): PortSpec | undefined {
+  return service.ports.find(
+    (p) => p.protocol === 'tcp' && p.publishMode === publishMode && p.targetPort === targetPort,
+  );
 }
 
 /** The only TCP target port the service publishes; anything else needs an explicit `port` label. */
 function defaultPort(service: ServiceInfo, route: RouteSettings, report: Reporter): number | undefined {
-  const candidates = [
-    ...new Set(service.ports.filter((p) => p.protocol === 'tcp').map((p) => p.targetPort)),
-  ].sort((a, b) => a - b);
+  const candidates: number[] = [];
+  for (const p of service.ports) {
+    if (p.protocol === 'tcp' && !candidates.includes(p.targetPort)) candidates.push(p.targetPort);
+  }
   if (candidates.length === 1) return candidates[0];
+  candidates.sort((a, b) => a - b);
   const key = labelFor(route.name, 'port');
   const why =
     candidates.length === 0
@@ -145,7 +166,7 @@ function resolveNetworkLabel(
   return network;
 }
 
-function names(networks: NetworkInfo[]): string {
+function names(networks: readonly NetworkInfo[]): string {
   return networks.length === 0
     ? 'no network'
     : networks

@@ -7,8 +7,10 @@ const DURATION_PART = /(\d+)(ms|s|m|h|d)/g;
 function durationMs(raw: string): number | undefined {
   if (!DURATION.test(raw)) return undefined;
   let total = 0;
-  for (const [, amount, unit] of raw.matchAll(DURATION_PART)) {
-    total += Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
+  // An `exec` loop rather than `matchAll`, which copies the regular expression on every call.
+  DURATION_PART.lastIndex = 0;
+  for (let part = DURATION_PART.exec(raw); part !== null; part = DURATION_PART.exec(raw)) {
+    total += Number(part[1]) * UNIT_MS[part[2] as keyof typeof UNIT_MS];
   }
   return Number.isSafeInteger(total) && total > 0 ? total : undefined;
 }

@@ -1,4 +1,5 @@
 import type { Label, Reporter } from '../diagnostics.js';
+import { compareStrings, sortInPlace } from '../order.js';
 import {
   DEFAULT_ROUTE,
   ENABLE_LABEL,
@@ -33,7 +34,7 @@ export function groupRouteLabels(
 ): RouteLabelScopes {
   const scopes: RouteLabelScopes = { unscoped: new Map(), named: new Map() };
   // Sorted so that diagnostics and scopes never depend on the order the engine listed labels in.
-  for (const key of Object.keys(labels).sort()) {
+  for (const key of sortInPlace(Object.keys(labels), compareStrings)) {
     if (!key.startsWith(LABEL_PREFIX) || key === ENABLE_LABEL) continue;
     const label = { key, value: labels[key] ?? '' };
     if (key.startsWith(ROUTES_PREFIX)) {
