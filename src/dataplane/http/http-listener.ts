@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { clientErrorHandler } from './client-errors.js';
+import type { Entrypoint } from './entrypoint.js';
 import { sendInternalError } from './error-responses.js';
 import type { ExchangeHost, ExchangeSettings } from './exchange-settings.js';
 import { type HttpLimits, serverOptions } from './http-limits.js';
@@ -23,7 +24,7 @@ export class HttpListener {
   readonly server: Server;
   readonly #settings: ExchangeSettings;
   readonly #host: ExchangeHost;
-  readonly #scheme = 'http' as const;
+  readonly #entrypoint: Entrypoint = { scheme: 'http', port: 0 };
 
   constructor(address: ListenAddress, limits: HttpLimits, settings: ExchangeSettings, host: ExchangeHost) {
     this.address = address;
@@ -44,7 +45,9 @@ export class HttpListener {
       server.once('error', onError);
       server.listen({ host: this.address.host, port: this.address.port }, () => {
         server.off('error', onError);
-        resolve(server.address() as AddressInfo);
+        const bound = server.address() as AddressInfo;
+        this.#entrypoint.port = bound.port;
+        resolve(bound);
       });
     });
   }
@@ -74,7 +77,7 @@ export class HttpListener {
 
   readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     try {
-      new ProxyExchange(req, res, this.#settings, this.#host, this.#scheme).start();
+      new ProxyExchange(req, res, this.#settings, this.#host, this.#entrypoint).start();
     } catch (err) {
       // A bug must cost one request, not the process.
       this.#settings.logger.error(
@@ -87,7 +90,7 @@ export class HttpListener {
 
   readonly #onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     try {
-      new UpgradeTunnel(req, socket as Socket, head, this.#settings, this.#host, this.#scheme).start();
+      new UpgradeTunnel(req, socket as Socket, head, this.#settings, this.#host, this.#entrypoint).start();
     } catch (err) {
       this.#settings.logger.error({ err, url: req.url }, 'internal error while handling an upgrade');
       socket.destroy();

@@ -7,6 +7,7 @@ import type { UpstreamHandle } from '../upstreams/upstream-registry.js';
 import { Attempts } from './attempts.js';
 import { BodyLimit } from './body-limit.js';
 import { type RequestEndEvent, requestEndChannel } from './diagnostics.js';
+import type { Entrypoint } from './entrypoint.js';
 import { type HttpErrorCode, sendError } from './error-responses.js';
 import type { ExchangeHost, ExchangeSettings } from './exchange-settings.js';
 import { RequestHead } from './request-head.js';
@@ -28,7 +29,7 @@ export class ProxyExchange implements UpstreamResponseHandler {
   readonly #res: ServerResponse;
   readonly #settings: ExchangeSettings;
   readonly #host: ExchangeHost;
-  readonly #scheme: 'http' | 'https';
+  readonly #entrypoint: Entrypoint;
   #head!: RequestHead;
   #route: CompiledRoute | undefined;
   #secure = false;
@@ -52,13 +53,13 @@ export class ProxyExchange implements UpstreamResponseHandler {
     res: ServerResponse,
     settings: ExchangeSettings,
     host: ExchangeHost,
-    scheme: 'http' | 'https',
+    entrypoint: Entrypoint,
   ) {
     this.#req = req;
     this.#res = res;
     this.#settings = settings;
     this.#host = host;
-    this.#scheme = scheme;
+    this.#entrypoint = entrypoint;
     this.#attempts = new Attempts(settings.maxRetries);
   }
 
@@ -71,7 +72,7 @@ export class ProxyExchange implements UpstreamResponseHandler {
     if (requestEndChannel.hasSubscribers) this.#startedAt = performance.now();
     const head = new RequestHead(req.rawHeaders);
     this.#head = head;
-    const routed = routeRequest(req, head, this.#host.table, this.#settings, this.#scheme);
+    const routed = routeRequest(req, head, this.#host.table, this.#settings, this.#entrypoint);
     if (routed.route === undefined) {
       this.#fail(routed.code, routed.message);
       return;

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { CompiledRoute, CompiledTable } from '../compiled-table.js';
 import { requestStartChannel } from './diagnostics.js';
+import type { Entrypoint } from './entrypoint.js';
 import type { HttpErrorCode } from './error-responses.js';
 import type { ExchangeSettings } from './exchange-settings.js';
 import { appendForwardingHeaders } from './forwarding.js';
@@ -47,7 +48,7 @@ export function routeRequest(
   head: RequestHead,
   table: CompiledTable | undefined,
   settings: ExchangeSettings,
-  scheme: 'http' | 'https',
+  entrypoint: Entrypoint,
 ): RoutedRequest | RoutingFailure {
   const target = resolveTarget(req.url ?? '', head.host);
   if (target === undefined) return BAD_TARGET;
@@ -62,10 +63,9 @@ export function routeRequest(
     });
   }
   if (match === undefined) return NO_ROUTE;
-  const socket = req.socket;
-  const peer = plainAddress(socket.remoteAddress ?? '');
+  const peer = plainAddress(req.socket.remoteAddress ?? '');
   const proxies = settings.proxies;
-  const hop = { peer, trusted: proxies.trusts(peer), scheme, port: socket.localPort ?? 0 };
+  const hop = { peer, trusted: proxies.trusts(peer), scheme: entrypoint.scheme, port: entrypoint.port };
   const proto = appendForwardingHeaders(head.headers, head.forwarding, head.host, hop, proxies);
   return {
     route: match.route,

@@ -6,6 +6,7 @@ import { serializeRequestHead } from '../upstreams/http1/request-head-serializer
 import type { UpstreamHandle } from '../upstreams/upstream-registry.js';
 import { Attempts } from './attempts.js';
 import { type RequestEndEvent, requestEndChannel } from './diagnostics.js';
+import type { Entrypoint } from './entrypoint.js';
 import { ERROR_STATUS, type HttpErrorCode, writeRawError } from './error-responses.js';
 import type { ExchangeHost, ExchangeSettings } from './exchange-settings.js';
 import { rewriteRawResponseHead } from './raw-response-head.js';
@@ -29,7 +30,7 @@ export class UpgradeTunnel {
   readonly #early: Buffer;
   readonly #settings: ExchangeSettings;
   readonly #host: ExchangeHost;
-  readonly #scheme: 'http' | 'https';
+  readonly #entrypoint: Entrypoint;
   #head!: RequestHead;
   #route: CompiledRoute | undefined;
   #secure = false;
@@ -53,14 +54,14 @@ export class UpgradeTunnel {
     early: Buffer,
     settings: ExchangeSettings,
     host: ExchangeHost,
-    scheme: 'http' | 'https',
+    entrypoint: Entrypoint,
   ) {
     this.#req = req;
     this.#client = client;
     this.#early = early;
     this.#settings = settings;
     this.#host = host;
-    this.#scheme = scheme;
+    this.#entrypoint = entrypoint;
     this.#attempts = new Attempts(settings.maxRetries);
   }
 
@@ -74,7 +75,7 @@ export class UpgradeTunnel {
     client.on('close', this.#onClientClose);
     const head = new RequestHead(this.#req.rawHeaders);
     this.#head = head;
-    const routed = routeRequest(this.#req, head, this.#host.table, this.#settings, this.#scheme);
+    const routed = routeRequest(this.#req, head, this.#host.table, this.#settings, this.#entrypoint);
     if (routed.route === undefined) {
       this.#refuse(routed.code, routed.message);
       return;
