@@ -136,10 +136,11 @@ export class ProxyExchange implements UpstreamResponseHandler {
     return false;
   }
 
-  onComplete(): void {
+  onComplete(last: Buffer | undefined): void {
     this.#resume = undefined;
     this.#finishUpstream();
-    this.#res.end();
+    if (last === undefined) this.#res.end();
+    else this.#res.end(last);
   }
 
   onError(err: Error): void {

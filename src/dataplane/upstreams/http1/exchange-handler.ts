@@ -24,6 +24,10 @@ export interface UpstreamResponseHandler {
   onHeaders(status: number, headers: string[], resume: () => void, statusText: string): void;
   /** Body bytes; return false to pause the upstream until `resume` is called. */
   onData(chunk: Buffer): boolean;
-  onComplete(): void;
+  /**
+   * The response is complete; `last` is its final body piece when it came in the same read as the
+   * end (not also passed to `onData`), so the client gets body end and completion in one write.
+   */
+  onComplete(last: Buffer | undefined): void;
   onError(err: Error): void;
 }

@@ -72,17 +72,22 @@ class CollectingHandler implements UpstreamResponseHandler {
   }
 
   onData(chunk: Buffer): boolean {
+    this.#keepPart(chunk);
+    return true;
+  }
+
+  onComplete(last: Buffer | undefined): void {
+    if (last !== undefined) this.#keepPart(last);
+    clearTimeout(this.#timer);
+    this.#resolve({ status: this.#status, headers: this.#headers, body: Buffer.concat(this.#chunks) });
+  }
+
+  #keepPart(chunk: Buffer): void {
     if (this.#kept < this.#keep) {
       const part = chunk.subarray(0, this.#keep - this.#kept);
       this.#chunks.push(part);
       this.#kept += part.length;
     }
-    return true;
-  }
-
-  onComplete(): void {
-    clearTimeout(this.#timer);
-    this.#resolve({ status: this.#status, headers: this.#headers, body: Buffer.concat(this.#chunks) });
   }
 
   onError(err: Error): void {

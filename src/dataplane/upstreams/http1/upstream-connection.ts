@@ -42,6 +42,11 @@ export class UpstreamConnection implements ResponseParserHandler {
   #bodyWriter: RequestBodyWriter | undefined;
   #requestSent = false;
   #paused = false;
+  /**
+   * The last body piece of the current socket read, held back until the read is parsed: a response
+   * that ends in the same read is passed on with `onComplete(last)`, one client write instead of two calls.
+   */
+  #held: Buffer | undefined;
   #socketError: Error | undefined;
   /** When the connection last became idle (pool clock). */
   idleSince = 0;
@@ -106,6 +111,14 @@ export class UpstreamConnection implements ResponseParserHandler {
   }
 
   onResponseData(chunk: Buffer): void {
+    const held = this.#held;
+    this.#held = chunk;
+    if (held !== undefined) this.#deliver(held);
+  }
+
+  onResponseEnd(): void {}
+
+  #deliver(chunk: Buffer): void {
     const handler = this.#handler;
     if (handler === undefined || handler.onData(chunk) || this.#paused) return;
     // The rest of the chunk at hand still reaches the handler: at most one socket read of extra buffering.
@@ -113,17 +126,25 @@ export class UpstreamConnection implements ResponseParserHandler {
     this.#socket.pause();
   }
 
-  onResponseEnd(): void {}
+  /** Passes on the piece held back from this read: the response goes on in a later one. */
+  #flushHeld(): void {
+    const held = this.#held;
+    if (held === undefined) return;
+    this.#held = undefined;
+    this.#deliver(held);
+  }
 
   #complete(reusable: boolean): void {
     const handler = this.#handler!;
+    const last = this.#held;
     this.#handler = undefined;
+    this.#held = undefined;
     this.#detachBody();
     if (this.#paused) {
       this.#paused = false;
       this.#socket.resume();
     }
-    handler.onComplete();
+    handler.onComplete(last);
     const parser = this.#parser;
     if (reusable && parser.keepAlive && this.#requestSent) {
       const hint = parser.keepAliveHintMs;
@@ -143,6 +164,7 @@ export class UpstreamConnection implements ResponseParserHandler {
     if (handler === undefined) return;
     this.#handler = undefined;
     this.#pending = undefined;
+    this.#held = undefined;
     this.#detachBody();
     handler.onError(err);
   }
@@ -184,8 +206,9 @@ export class UpstreamConnection implements ResponseParserHandler {
     }
     const result = this.#parser.execute(chunk);
     // The handler may have aborted from a callback inside `execute`.
-    if (result === 'more' || this.#handler === undefined) return;
-    if (result === 'done') this.#complete(this.#parser.leftover === 0);
+    if (this.#handler === undefined) return;
+    if (result === 'more') this.#flushHeld();
+    else if (result === 'done') this.#complete(this.#parser.leftover === 0);
     else this.#fail(result);
   };
 

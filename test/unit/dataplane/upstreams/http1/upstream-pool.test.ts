@@ -205,7 +205,10 @@ test('onData returning false pauses the upstream until resume', async (t) => {
       setImmediate(() => resume());
       return false;
     },
-    onComplete: () => done(),
+    onComplete: (last) => {
+      received += last?.length ?? 0;
+      done();
+    },
     onError: (err) => fail(err),
   };
   let done: () => void = () => {};
@@ -217,6 +220,34 @@ test('onData returning false pauses the upstream until resume', async (t) => {
   });
   assert.equal(received, big.length);
   assert.ok(pauses > 1);
+});
+
+test('a body that ends in the read it arrived in comes with onComplete; earlier reads stream through onData', async (t) => {
+  const server = await rawUpstream(t, (socket, head) => {
+    if (head.startsWith('GET /whole')) {
+      socket.write('HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nwhole');
+      return;
+    }
+    socket.write('HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nfirst');
+    setTimeout(() => socket.write('-last'), 50);
+  });
+  const pool = newPool(t, server.port);
+  const run = (path: string) =>
+    new Promise<string[]>((resolve, reject) => {
+      const events: string[] = [];
+      pool.dispatch(
+        { method: 'GET', path, headers: host, body: null, contentLength: 0 },
+        {
+          onConnect: () => {},
+          onHeaders: () => {},
+          onData: (chunk) => events.push(`data ${chunk}`) > 0,
+          onComplete: (last) => resolve([...events, `complete ${last ?? '-'}`]),
+          onError: reject,
+        },
+      );
+    });
+  assert.deepEqual(await run('/whole'), ['complete whole']);
+  assert.deepEqual(await run('/split'), ['data first', 'complete -last']);
 });
 
 test('close() lets the running exchange finish, then closes its connection', async (t) => {
