@@ -52,7 +52,11 @@ function connectionCost(costs: ConnectionCost[], goal: string, layout: string, m
   const cost = costs.find((c) => c.target === subject && c.layout === layout && c.connections === 64);
   if (!cost) return na(goal, `no ${subject} keep-alive/close pair for ${layout}, 64 connections`);
   const nginxCost = costs.find((c) => c.target === reference && c.layout === layout && c.connections === 64);
-  const context = nginxCost ? `; nginx ${nginxCost.extraPerConnectionUs.toFixed(1)} µs` : '';
+  const floor = costs.find((c) => c.target === 'node-http' && c.layout === layout && c.connections === 64);
+  const context = [
+    nginxCost ? `; nginx ${nginxCost.extraPerConnectionUs.toFixed(1)} µs` : '',
+    floor ? `; a bare node:http server ${floor.extraPerConnectionUs.toFixed(1)} µs` : '',
+  ].join('');
   if (cost.extraPerConnectionUs < 0) {
     // Keep-alive cost more per request than close: the difference does not isolate the connection cost.
     return na(

@@ -27,7 +27,7 @@ export interface BenchOptions {
   warmupS: number;
   /** Repetitions per (variant, target); the report shows their median. */
   reps: number;
-  /** Target names to run (`direct,nginx,haproxy,caddy,swarmgate`); all when undefined. */
+  /** Target names to run (`direct,node-http,nginx,haproxy,caddy,swarmgate`); all when undefined. */
   targets: string[] | undefined;
   variants: Variant[];
   /** Run `bench/setup.sh` (installs wrk and the proxies when missing). */

@@ -23,7 +23,7 @@ export async function checkEquivalence(target: Target, running: RunningTarget): 
   const bad = fresh.filter((p) => p.status !== 200 || !p.origin);
   if (bad.length > 0) problems.push(`${bad.length}/${firstRequests} answers not a 200 from the origin`);
   const origins = new Set(fresh.map((p) => p.origin));
-  if (target.name !== 'direct' && origins.size < 2) problems.push(`new clients all went to ${[...origins]}`);
+  if (!target.answersItself && origins.size < 2) problems.push(`new clients all went to ${[...origins]}`);
   let stickiness = 'no sticky cookie (as configured)';
   const cookie = fresh[0]?.setCookie[0]?.split(';')[0];
   if (target.sticky) {

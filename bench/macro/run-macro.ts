@@ -12,12 +12,13 @@ import { caddy } from './targets/caddy.js';
 import { direct } from './targets/direct.js';
 import { haproxy } from './targets/haproxy.js';
 import { nginx } from './targets/nginx.js';
+import { nodeHttp } from './targets/node-http.js';
 import { swarmgate } from './targets/swarmgate.js';
 import type { RunningTarget, Target } from './targets/target.js';
 import { runWrk, type WrkResult } from './wrk.js';
 
 /** Every target, in the order they alternate within a repetition. */
-export const allTargets: Target[] = [direct, nginx, haproxy, caddy, swarmgate];
+export const allTargets: Target[] = [direct, nodeHttp, nginx, haproxy, caddy, swarmgate];
 
 const originListeners = 2;
 const pauseBetweenRunsMs = 300;

@@ -8,6 +8,7 @@ import type { Target } from './target.js';
 export const direct: Target = {
   name: 'direct',
   sticky: false,
+  answersItself: true,
   config: 'no proxy: wrk → origin listener o1',
   unavailable: () => undefined,
   start: async ({ origin, layout }) => {

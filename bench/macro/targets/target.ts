@@ -32,6 +32,8 @@ export interface Target {
   name: string;
   /** Whether its config sets a sticky-session cookie. */
   sticky: boolean;
+  /** A baseline that answers by itself instead of proxying: nothing to balance over. */
+  answersItself?: boolean;
   /** One line on how it is configured, for the report. */
   config: string;
   /** Why it cannot run on this machine, or `undefined` when it can. */
