@@ -4,9 +4,9 @@ export function compareStrings(a: string, b: string): number {
 }
 
 /**
- * Sorts in place and returns the array. Most lists of a table are short and already in order (snapshots
- * and engine labels come sorted by id or key), and one pass to check that is much cheaper than
- * `Array#sort`, which allocates its working state even for two elements.
+ * Sorts in place and returns the array. Most lists of a table are short and already in order (snapshot
+ * arrays come sorted by id, routes are produced in id order), and one pass to check that is much cheaper
+ * than `Array#sort`, which allocates its working state even for two elements.
  *
  * @example
  * sortInPlace(['b', 'a'], compareStrings); // ['a', 'b']

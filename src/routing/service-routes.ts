@@ -20,8 +20,9 @@ export interface RouteCandidate {
 }
 
 /**
- * The valid routes of one service, in route-name order (`default` first). Every problem goes to
- * `report`; an invalid route is left out and the service's other routes are still returned.
+ * The valid routes of one service, in route-name order, which is route id order: the table's routes
+ * then mostly come out of the services already sorted. Every problem goes to `report`; an invalid
+ * route is left out and the service's other routes are still returned.
  */
 export function serviceRoutes(
   service: ServiceInfo,
@@ -84,8 +85,9 @@ function reportContainerLabels(service: ServiceInfo, enabled: boolean, report: R
 
 /** Route `default` exists only when `swarmgate.hosts` is set; named routes exist when any of their keys is. */
 function routeScopes(scopes: RouteLabelScopes): [string, RouteLabelScopes['unscoped']][] {
-  const named = sortInPlace([...scopes.named], byRouteName);
-  return scopes.unscoped.has('hosts') ? [[DEFAULT_ROUTE, scopes.unscoped], ...named] : named;
+  const routes = [...scopes.named];
+  if (scopes.unscoped.has('hosts')) routes.push([DEFAULT_ROUTE, scopes.unscoped]);
+  return sortInPlace(routes, byRouteName);
 }
 
 function byRouteName([a]: [string, unknown], [b]: [string, unknown]): number {

@@ -31,26 +31,32 @@ export function buildUpstreams(target: UpstreamTarget, serviceId: string, index:
   const upstreams: Upstream[] = [];
   for (const task of index.liveTasks(serviceId)) {
     const node = index.nodes.get(task.nodeId)!;
-    const endpoint =
-      target.mode === 'task' ? taskAddress(task, target) : hostPortEndpoint(task, node, target);
-    if (endpoint !== undefined) upstreams.push(taskUpstream(task, node, endpoint.host, endpoint.port));
+    if (target.mode === 'task') {
+      const host = taskAddress(task, target.network!.id);
+      if (host !== undefined) upstreams.push(taskUpstream(task, node, host, target.port));
+    } else {
+      const port = hostPublishedPort(task, target.port);
+      if (port !== undefined && usableNodeAddress(node.address))
+        upstreams.push(taskUpstream(task, node, node.address, port));
+    }
   }
   return sortById(upstreams);
 }
 
-function taskAddress(task: TaskInfo, target: UpstreamTarget): { host: string; port: number } | undefined {
-  const host = task.networks.find((n) => n.networkId === target.network?.id)?.addresses[0];
-  return host === undefined ? undefined : { host, port: target.port };
+/** The task's first address on `networkId`. */
+function taskAddress(task: TaskInfo, networkId: string): string | undefined {
+  for (const attachment of task.networks) {
+    if (attachment.networkId === networkId) return attachment.addresses[0];
+  }
+  return undefined;
 }
 
-function hostPortEndpoint(
-  task: TaskInfo,
-  node: NodeInfo,
-  target: UpstreamTarget,
-): { host: string; port: number } | undefined {
-  const published = task.hostPorts.find((p) => p.protocol === 'tcp' && p.targetPort === target.port);
-  if (published === undefined || !usableNodeAddress(node.address)) return undefined;
-  return { host: node.address, port: published.publishedPort };
+/** The node port the task publishes `targetPort` on in host mode. */
+function hostPublishedPort(task: TaskInfo, targetPort: number): number | undefined {
+  for (const p of task.hostPorts) {
+    if (p.protocol === 'tcp' && p.targetPort === targetPort) return p.publishedPort;
+  }
+  return undefined;
 }
 
 function taskUpstream(task: TaskInfo, node: NodeInfo, host: string, port: number): Upstream {

@@ -1,5 +1,4 @@
 import type { Label, Reporter } from '../diagnostics.js';
-import { compareStrings, sortInPlace } from '../order.js';
 import {
   DEFAULT_ROUTE,
   ENABLE_LABEL,
@@ -33,8 +32,9 @@ export function groupRouteLabels(
   report: Reporter,
 ): RouteLabelScopes {
   const scopes: RouteLabelScopes = { unscoped: new Map(), named: new Map() };
-  // Sorted so that diagnostics and scopes never depend on the order the engine listed labels in.
-  for (const key of sortInPlace(Object.keys(labels), compareStrings)) {
+  // In the engine's order: scopes are read by key and route name, and diagnostics are sorted at the
+  // end, so the order labels are listed in changes nothing (a property test permutes them).
+  for (const key of Object.keys(labels)) {
     if (!key.startsWith(LABEL_PREFIX) || key === ENABLE_LABEL) continue;
     const label = { key, value: labels[key] ?? '' };
     if (key.startsWith(ROUTES_PREFIX)) {

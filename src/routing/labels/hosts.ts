@@ -33,6 +33,6 @@ export function parseHosts(raw: string): Parsed<string[]> {
     hosts.push(host);
   }
   if (hosts.length === 0) return reject('a comma-separated list of at least one host name');
-  sortInPlace(hosts, compareStrings);
-  return accept(hosts.filter((host, i) => host !== hosts[i - 1]));
+  // Spread from a Set: an array of exactly this size, as each route keeps it.
+  return accept(sortInPlace([...new Set(hosts)], compareStrings));
 }
