@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { ErrorCode } from '../../errors.js';
 import type { CompiledRoute, Selection } from '../compiled-table.js';
+import { endOfTurnWrites } from '../end-of-turn-writes.js';
 import type { UpstreamRequest, UpstreamResponseHandler } from '../upstreams/http1/exchange-handler.js';
 import type { UpstreamHandle } from '../upstreams/upstream-registry.js';
 import { Attempts } from './attempts.js';
@@ -139,8 +140,7 @@ export class ProxyExchange implements UpstreamResponseHandler {
   onComplete(last: Buffer | undefined): void {
     this.#resume = undefined;
     this.#finishUpstream();
-    if (last === undefined) this.#res.end();
-    else this.#res.end(last);
+    endOfTurnWrites.end(this.#res, last);
   }
 
   onError(err: Error): void {

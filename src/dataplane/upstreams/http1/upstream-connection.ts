@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { endOfTurnWrites } from '../../end-of-turn-writes.js';
 import type { UpstreamRequest, UpstreamResponseHandler } from './exchange-handler.js';
 import { RequestBodyWriter } from './request-body-writer.js';
 import { serializeRequestHead } from './request-head-serializer.js';
@@ -97,6 +98,7 @@ export class UpstreamConnection implements ResponseParserHandler {
     const body = request.body;
     const chunked = body !== null && request.contentLength < 0;
     const head = serializeRequestHead(request.method, request.path, request.headers, chunked ? CHUNKED : '');
+    endOfTurnWrites.cork(socket);
     socket.write(head, 'latin1');
     if (body === null) {
       this.#requestSent = true;
