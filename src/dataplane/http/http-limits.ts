@@ -42,6 +42,7 @@ export function serverOptions(limits: HttpLimits): ServerOptions {
     requestTimeout: requestTimeoutMs,
     keepAliveTimeout: limits.idleTimeoutMs,
     connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(headersTimeoutMs / 4))),
-    requireHostHeader: true,
+    // The gateway refuses an HTTP/1.1 request without Host itself, with its SG_ERR body and a log line.
+    requireHostHeader: false,
   };
 }

@@ -235,12 +235,15 @@ export class ProxyExchange implements UpstreamResponseHandler {
       { code, routeId: this.#route?.route.id, method: req.method, host: this.#head.host, url: req.url },
       message,
     );
-    sendError(this.#res, code, this.#closeAfterError());
+    sendError(this.#res, code, this.#closeAfterError(code));
   }
 
-  /** After an error, keep the connection only if nothing of a request body is left in doubt. */
-  #closeAfterError(): boolean {
-    return this.#host.closing || !this.#req.complete || this.#head.hasBody;
+  /**
+   * After an error, keep the connection only if nothing of a request body is left in doubt and the
+   * client spoke proper HTTP.
+   */
+  #closeAfterError(code?: HttpErrorCode): boolean {
+    return code === 'SG_ERR_BAD_REQUEST' || this.#host.closing || !this.#req.complete || this.#head.hasBody;
   }
 
   #redirectToHttps(host: string, pathAndQuery: string): void {

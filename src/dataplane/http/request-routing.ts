@@ -37,6 +37,11 @@ const NO_TABLE: RoutingFailure = {
   code: 'SG_ERR_NO_UPSTREAM',
   message: 'no routing table loaded yet',
 };
+const MISSING_HOST: RoutingFailure = {
+  route: undefined,
+  code: 'SG_ERR_BAD_REQUEST',
+  message: 'HTTP/1.1 request without a Host header',
+};
 const NO_ROUTE: RoutingFailure = { route: undefined, code: 'SG_ERR_NO_ROUTE', message: 'no route matches' };
 
 /**
@@ -52,6 +57,8 @@ export function routeRequest(
 ): RoutedRequest | RoutingFailure {
   const target = resolveTarget(req.url ?? '', head.host);
   if (target === undefined) return BAD_TARGET;
+  // RFC 9112 §3.2: an HTTP/1.1 request must name its host; HTTP/1.0 ones simply match no route.
+  if (target.host === '' && req.httpVersionMinor === 1) return MISSING_HOST;
   if (table === undefined) return NO_TABLE;
   const match = table.match(target.host, target.pathAndQuery);
   if (requestStartChannel.hasSubscribers) {

@@ -34,6 +34,20 @@ test('a malformed request gets 400 SG_ERR_BAD_REQUEST and the connection is clos
   assert.ok(logs.some((l) => l.code === 'SG_ERR_BAD_REQUEST'));
 });
 
+test('an HTTP/1.1 request without Host gets 400 SG_ERR_BAD_REQUEST from the gateway; HTTP/1.0 matches no route', async (t) => {
+  const { port, logs, upstreamRequests } = await gatewayWithBackend(t);
+  const missing = await rawExchange(port, 'GET / HTTP/1.1\r\n\r\n');
+  assert.match(missing.reply, /^HTTP\/1\.1 400 Bad Request\r\n/);
+  assert.ok(missing.reply.endsWith('(SG_ERR_BAD_REQUEST)\n'));
+  assert.ok(missing.closed);
+  assert.ok(
+    logs.some((l) => l.code === 'SG_ERR_BAD_REQUEST' && l.msg === 'HTTP/1.1 request without a Host header'),
+  );
+  const old = await rawExchange(port, 'GET / HTTP/1.0\r\n\r\n');
+  assert.match(old.reply, /^HTTP\/1\.1 404 /);
+  assert.equal(upstreamRequests(), 0);
+});
+
 test('oversized headers get 431 SG_ERR_HEADERS_TOO_LARGE', async (t) => {
   const { port } = await gatewayWithBackend(t);
   const big = 'x'.repeat(17 * 1024);
