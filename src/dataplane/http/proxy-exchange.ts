@@ -11,6 +11,7 @@ import { type RequestEndEvent, requestEndChannel } from './diagnostics.js';
 import type { Entrypoint } from './entrypoint.js';
 import { type HttpErrorCode, sendError } from './error-responses.js';
 import type { ExchangeHost, ExchangeSettings } from './exchange-settings.js';
+import { httpsLocation } from './https-redirect.js';
 import { RequestHead } from './request-head.js';
 import { routeRequest } from './request-routing.js';
 import { responseHeaders } from './response-head.js';
@@ -247,9 +248,7 @@ export class ProxyExchange implements UpstreamResponseHandler {
   }
 
   #redirectToHttps(host: string, pathAndQuery: string): void {
-    const colon = host.lastIndexOf(':');
-    const hostname = colon > host.lastIndexOf(']') ? host.slice(0, colon) : host;
-    const headers = ['location', `https://${hostname}${pathAndQuery}`, 'content-length', '0'];
+    const headers = ['location', httpsLocation(host, pathAndQuery), 'content-length', '0'];
     if (this.#host.closing) headers.push('connection', 'close');
     this.#res.writeHead(308, headers);
     this.#res.end();

@@ -9,6 +9,7 @@ import { type RequestEndEvent, requestEndChannel } from './diagnostics.js';
 import type { Entrypoint } from './entrypoint.js';
 import { ERROR_STATUS, type HttpErrorCode, writeRawError } from './error-responses.js';
 import type { ExchangeHost, ExchangeSettings } from './exchange-settings.js';
+import { httpsLocation, writeRawRedirect } from './https-redirect.js';
 import { rewriteRawResponseHead } from './raw-response-head.js';
 import { RequestHead } from './request-head.js';
 import { routeRequest } from './request-routing.js';
@@ -82,6 +83,12 @@ export class UpgradeTunnel {
     }
     this.#route = routed.route;
     this.#secure = routed.secure;
+    if (routed.route.route.redirectHttps && !routed.secure) {
+      // Never tunnel plain HTTP to a route that demands https; the answer names the https URL.
+      this.#status = 308;
+      writeRawRedirect(this.#client, httpsLocation(routed.host, routed.pathAndQuery));
+      return;
+    }
     const selection = routed.route.select(head.cookie, routed.secure);
     if (selection === undefined) {
       this.#refuse('SG_ERR_NO_UPSTREAM', 'no available upstream');

@@ -122,6 +122,27 @@ test('an upgrade without a route is refused with 404 and closed', async (t) => {
   assert.ok(closed);
 });
 
+test('an upgrade on plain HTTP to a redirect-https route gets 308 to https and is closed, never tunnelled', async (t) => {
+  let upgrades = 0;
+  const ws = await startServer(t, () => {});
+  ws.on('upgrade', (_req, socket) => {
+    upgrades += 1;
+    socket.destroy();
+  });
+  const { port } = await startGateway(
+    t,
+    table(
+      [route('chat/default', 'chat', { hosts: [HOST], redirectHttps: true })],
+      [backend('chat', [upstream('task:chat1:80', { port: ws.port })])],
+    ),
+  );
+  const { reply, closed } = await rawExchange(port, upgradeRequest('/socket?room=1'));
+  assert.match(reply, /^HTTP\/1\.1 308 Permanent Redirect\r\n/);
+  assert.match(reply, new RegExp(`\\r\\nlocation: https://${HOST}/socket\\?room=1\\r\\n`));
+  assert.ok(closed);
+  assert.equal(upgrades, 0);
+});
+
 test('when the upstream closes a tunnel, the client connection closes too', async (t) => {
   const closer = await startServer(t, () => {});
   closer.on('upgrade', (_req, socket) => {
