@@ -144,7 +144,7 @@ export class ProxyExchange implements UpstreamResponseHandler {
     endOfTurnWrites.end(this.#res, last);
   }
 
-  onError(err: Error): void {
+  onError(err: Error, responseStarted: boolean): void {
     this.#resume = undefined;
     this.#finishUpstream();
     const upstream = this.#upstream!;
@@ -172,7 +172,8 @@ export class ProxyExchange implements UpstreamResponseHandler {
       this.#res.destroy();
       return;
     }
-    const retryable = this.#retryable(kind.retry);
+    // RFC-wise a reset is only safe to retry if not a byte of the answer came back.
+    const retryable = !responseStarted && this.#retryable(kind.retry);
     const next = this.#attempts.next(
       this.#route!,
       this.#head.cookie,

@@ -29,5 +29,6 @@ export interface UpstreamResponseHandler {
    * end (not also passed to `onData`), so the client gets body end and completion in one write.
    */
   onComplete(last: Buffer | undefined): void;
-  onError(err: Error): void;
+  /** The exchange failed; `responseStarted`: some of the response had arrived (so it is not retried). */
+  onError(err: Error, responseStarted: boolean): void;
 }

@@ -83,10 +83,9 @@ export class UpstreamConnection implements ResponseParserHandler {
     else this.#pending = request;
   }
 
-  /** Closes the connection now; a running exchange fails with `reason`. */
-  destroy(reason?: Error): void {
-    if (reason !== undefined && this.#handler !== undefined) this.#fail(reason);
-    else this.#socket.destroy();
+  /** Closes an idle connection. */
+  destroy(): void {
+    this.#socket.destroy();
   }
 
   #send(request: UpstreamRequest): void {
@@ -168,7 +167,7 @@ export class UpstreamConnection implements ResponseParserHandler {
     this.#pending = undefined;
     this.#held = undefined;
     this.#detachBody();
-    handler.onError(err);
+    handler.onError(err, this.#parser.started);
   }
 
   #detachBody(): void {

@@ -35,6 +35,7 @@ export class UpstreamPool implements ConnectionOwner {
   readonly #waiting: Waiting[] = [];
   #sweep: NodeJS.Timeout | undefined;
   #closed = false;
+  #closing: Promise<void> | undefined;
   #onEmpty: (() => void) | undefined;
 
   constructor(host: string, port: number, options: UpstreamPoolOptions) {
@@ -43,7 +44,7 @@ export class UpstreamPool implements ConnectionOwner {
     this.#options = options;
   }
 
-  /** True once `close` or `destroy` was called. */
+  /** True once `close` was called. */
   get closed(): boolean {
     return this.#closed;
   }
@@ -56,7 +57,7 @@ export class UpstreamPool implements ConnectionOwner {
   /** Sends a request on an idle connection, a new one, or (at the limit) once one frees up. */
   dispatch(request: UpstreamRequest, handler: UpstreamResponseHandler): void {
     if (this.#closed) {
-      handler.onError(new UpstreamError('SG_UPSTREAM_POOL_CLOSED', 'the upstream pool is closed'));
+      handler.onError(new UpstreamError('SG_UPSTREAM_POOL_CLOSED', 'the upstream pool is closed'), false);
       return;
     }
     let idle = this.#idle.pop();
@@ -69,26 +70,26 @@ export class UpstreamPool implements ConnectionOwner {
 
   /**
    * Stops taking requests and resolves once the running ones finished and every connection closed.
-   * Idle connections close at once; requests still waiting for a connection fail.
+   * Idle connections close at once; requests still waiting for a connection fail. Idempotent.
    */
   close(): Promise<void> {
+    if (this.#closing !== undefined) return this.#closing;
     this.#closed = true;
     clearTimeout(this.#sweep);
     for (const connection of this.#idle.splice(0)) connection.destroy();
     for (const waiting of this.#waiting.splice(0)) {
-      waiting.handler.onError(new UpstreamError('SG_UPSTREAM_POOL_CLOSED', 'the upstream pool is closed'));
+      waiting.handler.onError(
+        new UpstreamError('SG_UPSTREAM_POOL_CLOSED', 'the upstream pool is closed'),
+        false,
+      );
     }
-    if (this.#all.size === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.#onEmpty = resolve;
-    });
-  }
-
-  /** Closes every connection now; running exchanges fail with `reason`. */
-  destroy(reason: Error): Promise<void> {
-    const closed = this.close();
-    for (const connection of this.#all) connection.destroy(reason);
-    return closed;
+    this.#closing =
+      this.#all.size === 0
+        ? Promise.resolve()
+        : new Promise((resolve) => {
+            this.#onEmpty = resolve;
+          });
+    return this.#closing;
   }
 
   release(connection: UpstreamConnection): void {

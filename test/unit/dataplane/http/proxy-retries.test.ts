@@ -106,6 +106,28 @@ test('a reset before the response is retried for a bodyless GET but not for a PO
   );
 });
 
+test('a GET is not retried once part of the response head had arrived', async (t) => {
+  let halfAnswered = 0;
+  const half = await startServer(t, (req) => {
+    halfAnswered += 1;
+    // Part of a head, then a reset (not a clean close, which would be a protocol error anyway).
+    req.socket.write('HTTP/1.1 200 OK\r\ncontent-');
+    setTimeout(() => req.socket.resetAndDestroy(), 50);
+  });
+  let live = 0;
+  const other = await startServer(t, (_req, res) => {
+    live += 1;
+    res.end('live');
+  });
+  const { port, logs } = await startGateway(t, twoUpstreams(half.port, other.port));
+  const res = await send(port);
+  assert.equal(res.status, 502);
+  assert.equal(res.body, '502 Bad Gateway (SG_ERR_UPSTREAM_RESET)\n');
+  assert.equal(halfAnswered, 1);
+  assert.equal(live, 0, 'not retried elsewhere');
+  assert.ok(logs.some((l) => l.msg === 'upstream request failed'));
+});
+
 test('keep-alive connections the upstream closes after each response never fail a GET', async (t) => {
   const web = await startServer(t, (req, res) => {
     res.end('ok', () => setImmediate(() => req.socket.destroy()));

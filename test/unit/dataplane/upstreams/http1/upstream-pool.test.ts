@@ -25,7 +25,7 @@ function newPool(
     maxResponseHeadBytes: 16 * 1024,
     ...overrides,
   });
-  t.after(() => pool.destroy(new Error('test over')));
+  t.after(() => pool.close());
   return pool;
 }
 
