@@ -5,7 +5,7 @@ import { type ErrorCode, SwarmgateError } from '../errors.js';
 import { reconnectDelay } from './backoff.js';
 import type { EngineClient, EngineEvent, EventFilters } from './engine-client.js';
 import { type EngineLists, snapshotFromEngine } from './engine-snapshot.js';
-import { restoreLostHostPorts } from './host-port-memory.js';
+import { HostPortMemory } from './host-port-memory.js';
 import type { SwarmSnapshot } from './snapshot.js';
 
 export type SnapshotCause = 'initial' | 'event' | 'relist';
@@ -89,6 +89,8 @@ export class SwarmWatcher extends EventEmitter<SwarmWatcherEvents> {
   #reconnectMaxMs: number;
 
   #snapshot: SwarmSnapshot | undefined;
+  /** Host ports per task across snapshots: the engine forgets them after a manager restart. */
+  #hostPorts = new HostPortMemory();
   #lists: EngineLists | undefined;
   #status: WatcherStatus = { connected: false, stale: false };
   #state: 'new' | 'running' | 'closed' = 'new';
@@ -238,7 +240,7 @@ export class SwarmWatcher extends EventEmitter<SwarmWatcherEvents> {
   async #refresh(request: RefreshRequest): Promise<void> {
     let snapshot: SwarmSnapshot;
     try {
-      snapshot = restoreLostHostPorts(snapshotFromEngine(await this.#list(request.full)), this.#snapshot);
+      snapshot = this.#hostPorts.restore(snapshotFromEngine(await this.#list(request.full)), Date.now());
     } catch (error) {
       if (this.#state !== 'running') return;
       this.#markStale(error);
