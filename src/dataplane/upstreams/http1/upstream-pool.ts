@@ -34,7 +34,7 @@ export class UpstreamPool implements ConnectionOwner {
   readonly #idle: UpstreamConnection[] = [];
   readonly #waiting: Waiting[] = [];
   #sweep: NodeJS.Timeout | undefined;
-  #closed = false;
+  /** Set by `close`: the pool takes no more requests. */
   #closing: Promise<void> | undefined;
   #onEmpty: (() => void) | undefined;
 
@@ -46,7 +46,7 @@ export class UpstreamPool implements ConnectionOwner {
 
   /** True once `close` was called. */
   get closed(): boolean {
-    return this.#closed;
+    return this.#closing !== undefined;
   }
 
   /** Open connections (connecting, busy or idle). */
@@ -56,7 +56,7 @@ export class UpstreamPool implements ConnectionOwner {
 
   /** Sends a request on an idle connection, a new one, or (at the limit) once one frees up. */
   dispatch(request: UpstreamRequest, handler: UpstreamResponseHandler): void {
-    if (this.#closed) {
+    if (this.closed) {
       handler.onError(new UpstreamError('SG_UPSTREAM_POOL_CLOSED', 'the upstream pool is closed'), false);
       return;
     }
@@ -74,7 +74,9 @@ export class UpstreamPool implements ConnectionOwner {
    */
   close(): Promise<void> {
     if (this.#closing !== undefined) return this.#closing;
-    this.#closed = true;
+    this.#closing = new Promise((resolve) => {
+      this.#onEmpty = resolve;
+    });
     clearTimeout(this.#sweep);
     for (const connection of this.#idle.splice(0)) connection.destroy();
     for (const waiting of this.#waiting.splice(0)) {
@@ -83,17 +85,12 @@ export class UpstreamPool implements ConnectionOwner {
         false,
       );
     }
-    this.#closing =
-      this.#all.size === 0
-        ? Promise.resolve()
-        : new Promise((resolve) => {
-            this.#onEmpty = resolve;
-          });
+    if (this.#all.size === 0) this.#onEmpty!();
     return this.#closing;
   }
 
   release(connection: UpstreamConnection): void {
-    if (this.#closed) {
+    if (this.closed) {
       connection.destroy();
       return;
     }
@@ -111,7 +108,7 @@ export class UpstreamPool implements ConnectionOwner {
     this.#all.delete(connection);
     const at = this.#idle.indexOf(connection);
     if (at >= 0) this.#idle.splice(at, 1);
-    if (this.#closed) {
+    if (this.closed) {
       if (this.#all.size === 0) this.#onEmpty?.();
       return;
     }
