@@ -3,9 +3,9 @@ import { IncomingForwarding } from './forwarding.js';
 
 /**
  * One pass over a request's raw headers: collects what routing and proxying need and builds the
- * upstream header list (flat `[name, value, ...]`, the form undici takes) without hop-by-hop headers
- * (RFC 9110 §7.6.1), `Expect` (the gateway answers `100-continue` itself) and the client's
- * forwarding headers (re-added by `appendForwardingHeaders`).
+ * upstream header list (flat `[name, value, ...]`, as the upstream client takes it) without
+ * hop-by-hop headers (RFC 9110 §7.6.1), `Expect` (the gateway answers `100-continue` itself) and the
+ * client's forwarding headers (re-added by `appendForwardingHeaders`).
  */
 export class RequestHead {
   /** Host header as sent (port included); empty when absent. */
