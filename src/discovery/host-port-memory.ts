@@ -27,8 +27,8 @@ interface Remembered {
  * snapshot = memory.restore(snapshotFromEngine(lists), Date.now());
  */
 export class HostPortMemory {
-  #ttlMs: number;
-  #byTask = new Map<string, Remembered>();
+  readonly #ttlMs: number;
+  readonly #byTask = new Map<string, Remembered>();
 
   constructor(ttlMs = HOST_PORT_MEMORY_TTL_MS) {
     this.#ttlMs = ttlMs;
