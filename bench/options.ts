@@ -23,7 +23,7 @@ export interface BenchOptions {
   quick: boolean;
   /** Measured seconds per wrk run. */
   durationS: number;
-  /** Unmeasured wrk seconds before a target's first repetition of each variant. */
+  /** Unmeasured wrk seconds before each measured run. */
   warmupS: number;
   /** Repetitions per (variant, target); the report shows their median. */
   reps: number;

@@ -52,7 +52,7 @@ function header(report: BenchReport, options: BenchOptions): string {
     `# swarmgate benchmark — ${report.startedAt}`,
     '',
     `- mode: ${options.quick ? 'quick' : 'full'} — ${options.durationS} s runs, ${options.warmupS} s warm-up, ` +
-      `median of ${options.reps} repetitions, targets alternated within each repetition; took ${minutes.toFixed(1)} min`,
+      `median of ${options.reps} repetitions, targets alternated within each repetition, each run after its warm-up and once the idle targets are quiet; took ${minutes.toFixed(1)} min`,
     `- machine: ${meta.cpus}, Linux ${meta.kernel}, Node ${meta.node}; commit ${meta.commit}`,
     `- tools: ${tools}`,
     `- load average (1/5/15 min) at start ${loads(meta.load.start)}, at end ${loads(meta.load.end)}` +
@@ -77,7 +77,9 @@ function variantSection(report: BenchReport, options: BenchOptions): string {
     '',
     'Ratios divide req/s by the reference’s req/s in the same variant (above 1 = faster). CPU is user + ' +
       'system time of the target’s process tree per request (the origin’s for `direct`); “cores busy” is that ' +
-      'CPU time over wall time — near the core count, the target itself was the bottleneck.',
+      'CPU time over wall time — near the core count, the target itself was the bottleneck. “others busy” is ' +
+      'the same for the targets not under load (all stay up during a layout): each run waits until they ' +
+      'are quiet, so it should read 0.00.',
   ];
   for (const variant of options.variants) {
     const id = variantId(variant);
@@ -99,6 +101,7 @@ function variantSection(report: BenchReport, options: BenchOptions): string {
           'CPU µs/req',
           'CPU ×nginx',
           'cores busy',
+          'others busy',
         ],
         rows.map((s) => [
           s.target,
@@ -110,6 +113,7 @@ function variantSection(report: BenchReport, options: BenchOptions): string {
           fixed(s.cpuPerRequestUs, 1),
           ratio(s.cpuPerRequestUs, nginx?.cpuPerRequestUs),
           fixed(s.coresBusy, 2),
+          fixed(s.othersCoresBusy, 2),
         ]),
       ),
     );

@@ -1,13 +1,13 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type BenchOptions, type Variant, variantId } from '../options.js';
 import { treeCpuMicros } from './cpu.js';
 import { checkEquivalence, type EquivalenceCheck } from './equivalence.js';
 import { allCpus, type CoreLayout } from './layout.js';
 import { startOrigin } from './origin.js';
 import type { Supervisor } from './processes.js';
+import { treesCpuMicros, waitUntilQuiet } from './quiet.js';
 import { caddy } from './targets/caddy.js';
 import { direct } from './targets/direct.js';
 import { haproxy } from './targets/haproxy.js';
@@ -21,7 +21,8 @@ import { runWrk, type WrkResult } from './wrk.js';
 export const allTargets: Target[] = [direct, nodeHttp, nginx, haproxy, caddy, swarmgate];
 
 const originListeners = 2;
-const pauseBetweenRunsMs = 300;
+/** Longest wait for the targets to fall quiet before a run; what they still use shows in `othersCpuMicros`. */
+const quietTimeoutMs = 5_000;
 
 /** One measured wrk run through one target. */
 export interface Sample {
@@ -31,6 +32,8 @@ export interface Sample {
   wrk: WrkResult;
   /** CPU used by the target's process tree during the run (the origin's, for `direct`). */
   cpuMicros: number;
+  /** CPU used meanwhile by the other targets, which sit idle on the same cores and should use none. */
+  othersCpuMicros: number;
   wallS: number;
 }
 
@@ -91,9 +94,16 @@ export async function runMacro(
         for (let rep = 0; rep < options.reps; rep++) {
           for (const [target, started] of running) {
             runNumber++;
+            // The origin is under load in every run: it is not an idle target even though `direct` runs it.
+            const others = [...running.values()]
+              .map((r) => r.process.pid)
+              .filter((pid) => pid !== started.process.pid && pid !== origin.process.pid);
             try {
-              if (rep === 0) await load(supervisor, started, variant, options.warmupS);
-              const sample = await load(supervisor, started, variant, options.durationS);
+              // Before every repetition, not only the first: a target sits idle while the others run,
+              // and a JIT runtime's first second after idling is slower (see docs/benchmarks.md).
+              await load(supervisor, started, others, variant, options.warmupS);
+              await waitUntilQuiet([started.process.pid, ...others], quietTimeoutMs);
+              const sample = await load(supervisor, started, others, variant, options.durationS);
               result.samples.push({ target: target.name, variant: variantId(variant), rep, ...sample });
               log(progress(runNumber, totalRuns, variant, rep, options.reps, target.name, sample));
             } catch (error) {
@@ -101,7 +111,6 @@ export async function runMacro(
               running.delete(target);
               await started.stop();
             }
-            await sleep(pauseBetweenRunsMs);
           }
         }
       }
@@ -117,6 +126,7 @@ export async function runMacro(
 async function load(
   supervisor: Supervisor,
   target: RunningTarget,
+  others: number[],
   variant: Variant,
   durationS: number,
 ): Promise<Omit<Sample, 'target' | 'variant' | 'rep'>> {
@@ -124,6 +134,7 @@ async function load(
   await target.beforeRun?.();
   try {
     const cpuBefore = treeCpuMicros(target.process.pid);
+    const othersBefore = treesCpuMicros(others);
     const started = performance.now();
     const wrk = await runWrk(supervisor, {
       port: target.port,
@@ -134,7 +145,12 @@ async function load(
       cpus: variant.layout.loadCpus,
     });
     const wallS = (performance.now() - started) / 1e3;
-    return { wrk, cpuMicros: treeCpuMicros(target.process.pid) - cpuBefore, wallS };
+    return {
+      wrk,
+      cpuMicros: treeCpuMicros(target.process.pid) - cpuBefore,
+      othersCpuMicros: treesCpuMicros(others) - othersBefore,
+      wallS,
+    };
   } finally {
     await target.afterRun?.();
   }
@@ -170,5 +186,6 @@ function progress(
     `${Math.round(rps).toLocaleString('en-US').padStart(7)} req/s`,
     `p99 ${p99Ms.toFixed(2).padStart(7)} ms`,
     `${(sample.cpuMicros / Math.max(requests, 1)).toFixed(1).padStart(6)} µs/req`,
+    `others ${(sample.othersCpuMicros / 1e6 / sample.wallS).toFixed(2)} cores`,
   ].join('  ');
 }

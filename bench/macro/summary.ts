@@ -15,6 +15,8 @@ export interface Summary {
   cpuPerRequestUs: number;
   /** Target CPU time ÷ wall time: how many cores it kept busy (≈ its limit when it is the bottleneck). */
   coresBusy: number;
+  /** The other (idle) targets' CPU time ÷ wall time during the runs: interference, ideally 0. */
+  othersCoresBusy: number;
 }
 
 /** How much more CPU a request costs when it arrives on a new client connection (`Connection: close`). */
@@ -55,6 +57,7 @@ export function summarize(samples: Sample[]): Summary[] {
     }, 0),
     cpuPerRequestUs: median(group.map((s) => s.cpuMicros / Math.max(s.wrk.requests, 1))),
     coresBusy: median(group.map((s) => s.cpuMicros / 1e6 / s.wallS)),
+    othersCoresBusy: median(group.map((s) => s.othersCpuMicros / 1e6 / s.wallS)),
   }));
 }
 
