@@ -51,6 +51,12 @@ export function processTree(root: number): number[] {
  * Sampled before and after a load run, the difference is the proxy's CPU cost of that run.
  */
 export function treeCpuMicros(root: number): number {
-  const ticks = treeOf(root, allStats()).reduce((sum, s) => sum + s.ticks, 0);
+  return treesCpuMicros([root]);
+}
+
+/** CPU time used so far by the process trees at `roots` together (one read of `/proc`), in microseconds. */
+export function treesCpuMicros(roots: number[]): number {
+  const stats = allStats();
+  const ticks = roots.reduce((sum, root) => sum + treeOf(root, stats).reduce((t, s) => t + s.ticks, 0), 0);
   return (ticks * 1e6) / ticksPerSecond;
 }
