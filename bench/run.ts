@@ -42,7 +42,7 @@ async function bench(options: BenchOptions, supervisor: Supervisor): Promise<voi
     macro,
     summaries,
     connectionCosts: costs,
-    goals: evaluateGoals(summaries, costs, translateTime(micro)),
+    goals: evaluateGoals(summaries, macro?.samples ?? [], costs, translateTime(micro)),
     micro,
   };
   const markdown = renderMarkdown(report, options);

@@ -86,3 +86,24 @@ export function connectionCosts(summaries: Summary[], variants: Variant[]): Conn
   }
   return costs;
 }
+
+/**
+ * `ours ÷ theirs` of one wrk metric per repetition of `variant`, pairing the two targets' runs of the same
+ * repetition (they ran back to back, so a machine drift hits both). Sorted ascending; shows how much a
+ * median ratio could move on this machine.
+ */
+export function repetitionRatios(
+  samples: Sample[],
+  variant: string,
+  ours: string,
+  theirs: string,
+  metric: 'rps' | 'p99Ms',
+): number[] {
+  const ratios: number[] = [];
+  for (const mine of samples) {
+    if (mine.variant !== variant || mine.target !== ours) continue;
+    const other = samples.find((s) => s.variant === variant && s.target === theirs && s.rep === mine.rep);
+    if (other && other.wrk[metric] > 0) ratios.push(mine.wrk[metric] / other.wrk[metric]);
+  }
+  return ratios.sort((a, b) => a - b);
+}
