@@ -47,14 +47,10 @@ export function processTree(root: number): number[] {
 }
 
 /**
- * CPU time (user + system) used so far by `root` and its live descendants, in microseconds.
- * Sampled before and after a load run, the difference is the proxy's CPU cost of that run.
+ * CPU time (user + system) used so far by the processes at `roots` and their live descendants together
+ * (one read of `/proc`), in microseconds. Sampled before and after a load run, the difference is the
+ * proxy's CPU cost of that run.
  */
-export function treeCpuMicros(root: number): number {
-  return treesCpuMicros([root]);
-}
-
-/** CPU time used so far by the process trees at `roots` together (one read of `/proc`), in microseconds. */
 export function treesCpuMicros(roots: number[]): number {
   const stats = allStats();
   const ticks = roots.reduce((sum, root) => sum + treeOf(root, stats).reduce((t, s) => t + s.ticks, 0), 0);

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BenchOptions, type Variant, variantId } from '../options.js';
-import { treeCpuMicros, treesCpuMicros } from './cpu.js';
+import { treesCpuMicros } from './cpu.js';
 import { checkEquivalence, type EquivalenceCheck } from './equivalence.js';
 import { allCpus, type CoreLayout } from './layout.js';
 import { startOrigin } from './origin.js';
@@ -133,7 +133,7 @@ async function load(
   if (!target.process.running()) throw new Error(`exited: ${target.process.output().trim()}`);
   await target.beforeRun?.();
   try {
-    const cpuBefore = treeCpuMicros(target.process.pid);
+    const cpuBefore = treesCpuMicros([target.process.pid]);
     const othersBefore = treesCpuMicros(others);
     const started = performance.now();
     const wrk = await runWrk(supervisor, {
@@ -147,7 +147,7 @@ async function load(
     const wallS = (performance.now() - started) / 1e3;
     return {
       wrk,
-      cpuMicros: treeCpuMicros(target.process.pid) - cpuBefore,
+      cpuMicros: treesCpuMicros([target.process.pid]) - cpuBefore,
       othersCpuMicros: treesCpuMicros(others) - othersBefore,
       wallS,
     };
