@@ -1,19 +1,15 @@
 import type { IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import type { ErrorCode } from '../../errors.js';
-import type { CompiledRoute, Selection } from '../compiled-table.js';
+import type { Selection } from '../compiled-table.js';
 import { serializeRequestHead } from '../upstreams/http1/request-head-serializer.js';
-import type { UpstreamHandle } from '../upstreams/upstream-registry.js';
-import { Attempts } from './attempts.js';
-import { type RequestEndEvent, requestEndChannel } from './diagnostics.js';
 import type { Entrypoint } from './entrypoint.js';
 import { ERROR_STATUS, type HttpErrorCode, writeRawError } from './error-responses.js';
+import { ExchangeRecord } from './exchange-record.js';
 import type { ExchangeHost, ExchangeSettings } from './exchange-settings.js';
-import { httpsLocation, writeRawRedirect } from './https-redirect.js';
+import { writeRawRedirect } from './https-redirect.js';
 import { rewriteRawResponseHead } from './raw-response-head.js';
-import { RequestHead } from './request-head.js';
-import { routeRequest } from './request-routing.js';
-import { classifyUpstreamError, type ExchangePhase } from './upstream-errors.js';
+import type { RequestHead } from './request-head.js';
+import type { ExchangePhase } from './upstream-errors.js';
 
 /**
  * Proxies a request with `Upgrade` (WebSocket or any other protocol) as raw bidirectional streams.
@@ -25,29 +21,21 @@ import { classifyUpstreamError, type ExchangePhase } from './upstream-errors.js'
  * server.on('upgrade', (req, socket, head) => new UpgradeTunnel(req, socket as Socket, head, settings, gateway, 'http').start());
  */
 export class UpgradeTunnel {
-  readonly #req: IncomingMessage;
   readonly #client: Socket;
   /** Bytes the client sent after the request head (already read by node's parser). */
   readonly #early: Buffer;
   readonly #settings: ExchangeSettings;
   readonly #host: ExchangeHost;
   readonly #entrypoint: Entrypoint;
-  #head!: RequestHead;
-  #route: CompiledRoute | undefined;
-  #secure = false;
+  readonly #record: ExchangeRecord;
   #request!: Buffer;
-  #upstream: UpstreamHandle | undefined;
   #socket: Socket | undefined;
-  #setCookie: string | undefined;
   #phase: ExchangePhase = 'connect';
   #received: Buffer = Buffer.alloc(0);
   #lastError: { code?: unknown; message?: string } | undefined;
-  readonly #attempts: Attempts;
   #status = 0;
-  #errorCode: ErrorCode | undefined;
   #clientGone = false;
   #ended = false;
-  #startedAt = 0;
 
   constructor(
     req: IncomingMessage,
@@ -57,56 +45,42 @@ export class UpgradeTunnel {
     host: ExchangeHost,
     entrypoint: Entrypoint,
   ) {
-    this.#req = req;
     this.#client = client;
     this.#early = early;
     this.#settings = settings;
     this.#host = host;
     this.#entrypoint = entrypoint;
-    this.#attempts = new Attempts(settings.maxRetries);
+    this.#record = new ExchangeRecord(req, settings, 'upgrade');
   }
 
   /** Routes the upgrade and connects; refusals are answered on the raw socket, never thrown. */
   start(): void {
     const client = this.#client;
+    const record = this.#record;
     this.#host.exchangeStarted();
     this.#host.tunnelOpened(client);
-    if (requestEndChannel.hasSubscribers) this.#startedAt = performance.now();
     client.on('error', ignore);
     client.on('close', this.#onClientClose);
-    const head = new RequestHead(this.#req.rawHeaders);
-    this.#head = head;
-    const routed = routeRequest(this.#req, head, this.#host.table, this.#settings, this.#entrypoint);
-    if (routed.route === undefined) {
-      this.#refuse(routed.code, routed.message);
+    const opening = record.open(this.#host.table, this.#entrypoint);
+    if (opening.action === 'refuse') {
+      this.#refuse(opening.code, opening.message);
       return;
     }
-    this.#route = routed.route;
-    this.#secure = routed.secure;
-    if (routed.route.route.redirectHttps && !routed.secure) {
+    if (opening.action === 'redirect') {
       // Never tunnel plain HTTP to a route that demands https; the answer names the https URL.
       this.#status = 308;
-      writeRawRedirect(this.#client, httpsLocation(routed.host, routed.pathAndQuery));
+      writeRawRedirect(client, opening.location);
       return;
     }
-    const selection = routed.route.select(head.cookie, routed.secure);
-    if (selection === undefined) {
-      this.#refuse('SG_ERR_NO_UPSTREAM', 'no available upstream');
-      return;
-    }
-    this.#request = serializeRequest(this.#req.method ?? 'GET', routed.forwardPath, head);
-    this.#connect(selection);
+    this.#request = serializeRequest(record.req.method ?? 'GET', record.forwardPath, record.head);
+    this.#connect(opening.selection);
   }
 
   #connect(selection: Selection): void {
-    const upstream = selection.upstream;
-    this.#upstream = upstream;
-    this.#setCookie = selection.setCookie;
     this.#phase = 'connect';
     this.#received = Buffer.alloc(0);
     this.#lastError = undefined;
-    this.#attempts.started();
-    upstream.requestStarted();
+    const upstream = this.#record.attempt(selection);
     const socket = connect({ host: upstream.host, port: upstream.port });
     this.#socket = socket;
     socket.setTimeout(this.#settings.tunnelConnectTimeoutMs);
@@ -128,7 +102,11 @@ export class UpgradeTunnel {
 
   readonly #onResponseHead = (chunk: Buffer): void => {
     this.#received = this.#received.length === 0 ? chunk : Buffer.concat([this.#received, chunk]);
-    const parsed = rewriteRawResponseHead(this.#received, this.#setCookie, this.#settings.maxHeaderBytes);
+    const parsed = rewriteRawResponseHead(
+      this.#received,
+      this.#record.setCookie,
+      this.#settings.maxHeaderBytes,
+    );
     if (parsed === 'incomplete') return;
     const socket = this.#socket!;
     if (parsed === 'invalid') {
@@ -140,7 +118,7 @@ export class UpgradeTunnel {
     socket.setTimeout(0);
     this.#phase = 'streaming-response';
     this.#status = parsed.status;
-    this.#upstream!.reportSuccess();
+    this.#record.upstream!.reportSuccess();
     const client = this.#client;
     // node's HTTP server allows half-open sockets; a tunnel closes both ways once either peer is done.
     client.allowHalfOpen = false;
@@ -164,9 +142,9 @@ export class UpgradeTunnel {
   };
 
   readonly #onUpstreamClose = (): void => {
-    const upstream = this.#upstream!;
+    const record = this.#record;
     this.#socket = undefined;
-    upstream.requestFinished();
+    record.upstream!.requestFinished();
     if (this.#clientGone) {
       this.#end();
       return;
@@ -176,35 +154,17 @@ export class UpgradeTunnel {
       return;
     }
     const err = this.#lastError ?? { code: 'SG_UPSTREAM_CLOSED' };
-    const kind = classifyUpstreamError(err, this.#phase);
-    if (kind.failure !== undefined) upstream.reportFailure(kind.failure);
-    const log = {
-      code: kind.code,
-      routeId: this.#route!.route.id,
-      upstreamId: upstream.id,
-      attempt: this.#attempts.count,
-      host: this.#head.host,
-      upgrade: this.#head.upgrade,
-      cause: err.code ?? err.message,
-    };
-    const retryable = this.#retryable(kind.retry);
-    const next = this.#attempts.next(
-      this.#route!,
-      this.#head.cookie,
-      this.#secure,
-      upstream.id,
-      retryable,
-      kind.code,
-    );
-    if (next === undefined) {
-      this.#settings.logger.warn(log, 'upgrade to the upstream failed');
-      this.#errorCode = kind.code;
-      this.#status = ERROR_STATUS[kind.code];
-      writeRawError(this.#client, this.#status, kind.code);
+    const kind = record.upstreamFailed(err, this.#phase);
+    // After a reset the upstream may have seen the request; that is harmless for the GET of an upgrade
+    // unless the client already sent bytes on the new protocol.
+    const resendSafe = this.#early.length === 0 && record.req.method === 'GET';
+    const next = record.retry(kind, err, resendSafe);
+    if (next !== undefined) {
+      this.#connect(next);
       return;
     }
-    this.#settings.logger.warn(log, 'retrying the upgrade on another upstream');
-    this.#connect(next);
+    this.#status = ERROR_STATUS[kind.code];
+    writeRawError(this.#client, this.#status, kind.code);
   };
 
   readonly #onClientClose = (): void => {
@@ -216,26 +176,14 @@ export class UpgradeTunnel {
       // Let what the client sent before it closed reach the upstream, then close.
       socket.destroySoon();
     } else {
-      this.#errorCode ??= 'SG_ERR_CLIENT_ABORTED';
+      this.#record.errorCode ??= 'SG_ERR_CLIENT_ABORTED';
       socket.destroy();
     }
   };
 
-  #retryable(retry: 'always' | 'bodyless-idempotent' | 'never'): boolean {
-    if (retry === 'never') return false;
-    // After a reset the upstream may have seen the request; that is harmless for the GET of an upgrade
-    // unless the client already sent bytes on the new protocol.
-    return retry === 'always' || (this.#early.length === 0 && this.#req.method === 'GET');
-  }
-
   #refuse(code: HttpErrorCode, message: string): void {
-    this.#errorCode = code;
+    this.#record.refused(code, message);
     this.#status = ERROR_STATUS[code];
-    const req = this.#req;
-    this.#settings.logger.warn(
-      { code, routeId: this.#route?.route.id, host: this.#head.host, url: req.url },
-      message,
-    );
     writeRawError(this.#client, this.#status, code);
   }
 
@@ -244,23 +192,7 @@ export class UpgradeTunnel {
     this.#ended = true;
     this.#host.tunnelClosed(this.#client);
     this.#host.exchangeEnded();
-    if (requestEndChannel.hasSubscribers) requestEndChannel.publish(this.#endEvent());
-  }
-
-  #endEvent(): RequestEndEvent {
-    const req = this.#req;
-    return {
-      method: req.method ?? '',
-      host: this.#head?.host ?? '',
-      url: req.url ?? '',
-      routeId: this.#route?.route.id,
-      upstreamId: this.#upstream?.id,
-      status: this.#status,
-      durationMs: this.#startedAt === 0 ? 0 : performance.now() - this.#startedAt,
-      retries: this.#attempts.retries,
-      errorCode: this.#errorCode,
-      upgrade: true,
-    };
+    this.#record.publishEnd(this.#status);
   }
 }
 
