@@ -143,6 +143,28 @@ test('an upgrade on plain HTTP to a redirect-https route gets 308 to https and i
   assert.equal(upgrades, 0);
 });
 
+test("an upgrade announcing a body over the route's limit is refused with 413, never tunnelled", async (t) => {
+  let upgrades = 0;
+  const ws = await startServer(t, () => {});
+  ws.on('upgrade', (_req, socket) => {
+    upgrades += 1;
+    socket.destroy();
+  });
+  const { port, logs } = await startGateway(
+    t,
+    table(
+      [route('chat/default', 'chat', { hosts: [HOST], maxBodyBytes: 10 })],
+      [backend('chat', [upstream('task:chat1:80', { port: ws.port })])],
+    ),
+  );
+  const { reply, closed } = await rawExchange(port, upgradeRequest('/', 'Content-Length: 11\r\n'));
+  assert.match(reply, /^HTTP\/1\.1 413 /);
+  assert.ok(reply.includes('(SG_ERR_BODY_TOO_LARGE)'));
+  assert.ok(closed);
+  assert.equal(upgrades, 0);
+  assert.ok(logs.some((l) => l.code === 'SG_ERR_BODY_TOO_LARGE' && l.routeId === 'chat/default'));
+});
+
 test('when the upstream closes a tunnel, the client connection closes too', async (t) => {
   const closer = await startServer(t, () => {});
   closer.on('upgrade', (_req, socket) => {
