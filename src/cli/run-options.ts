@@ -40,6 +40,7 @@ Process:
   --shutdown-grace DUR      on SIGTERM/SIGINT, time for requests in flight (default 10s)
   --log-level LEVEL         fatal, error, warn, info, debug (default info)
   --access-log              log one line per request (status, duration, route, upstream, retries)
+  --metrics                 serve Prometheus metrics at the admin listener's /metrics
   -h, --help                this text
 `;
 
@@ -67,6 +68,7 @@ export interface RunOptions {
   shutdownGraceMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug';
   accessLog: boolean;
+  metrics: boolean;
   help: boolean;
 }
 
@@ -116,6 +118,7 @@ export function parseRunOptions(argv: string[]): RunOptions {
       'debug',
     ] as const),
     accessLog: values['access-log'] ?? false,
+    metrics: values.metrics ?? false,
     help: values.help ?? false,
   };
 }
@@ -149,6 +152,7 @@ function parse(argv: string[]) {
       'shutdown-grace': text,
       'log-level': text,
       'access-log': { type: 'boolean' },
+      metrics: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -92,3 +92,45 @@ for (const workers of [1, 2]) {
     assert.equal(await gw.stop(), 0, 'graceful shutdown exits 0');
   });
 }
+
+/** The value of the sample `series` (name plus labels, exactly as exposed) in a Prometheus text page. */
+function sample(page: string, series: string): number | undefined {
+  const line = page.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+for (const workers of [1, 2]) {
+  test(`run --metrics with ${workers} worker(s): /metrics counts every request and shows upstream state`, async (t) => {
+    const { file } = await backendsAndTable(t);
+    const gw = await startGateway({ table: file, args: ['--workers', String(workers), '--metrics'], t });
+    let ok = 0;
+    for (let i = 0; i < 40 && ok < 10; i++) {
+      const res = await httpRequest(gw.http, { host: 'a.test', path: '/' }).catch(() => undefined);
+      if (res?.status === 200) ok += 1;
+    }
+    assert.equal(ok, 10, 'the gateway serves');
+    assert.equal((await httpRequest(gw.http, { host: 'b.test', path: '/' })).status, 404);
+
+    // Cluster workers report their upstream state to the primary once a second.
+    let page = '';
+    for (let i = 0; i < 30; i++) {
+      const res = await fetch(`${gw.admin}/metrics`);
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+      page = await res.text();
+      if (sample(page, 'swarmgate_upstreams{backend="web",state="ready"}') === 2) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.equal(sample(page, 'swarmgate_requests_total{route="web/default",code="200"}'), ok);
+    assert.equal(sample(page, 'swarmgate_requests_total{route="",code="404"}'), 1);
+    assert.equal(sample(page, 'swarmgate_request_errors_total{route="",error="SG_ERR_NO_ROUTE"}'), 1);
+    assert.equal(sample(page, 'swarmgate_request_duration_seconds_count{route="web/default"}'), ok);
+    assert.equal(sample(page, 'swarmgate_upstreams{backend="web",state="ready"}'), 2);
+    assert.equal(sample(page, 'swarmgate_table_routes'), 1);
+    assert.ok(
+      (sample(page, 'process_cpu_user_seconds_total') ?? 0) > 0,
+      'process metrics of the proxying processes',
+    );
+    assert.equal(await gw.stop(), 0, 'graceful shutdown exits 0');
+  });
+}

@@ -7,6 +7,7 @@ import { announceTable } from './announce.js';
 import type { ToPrimary, ToWorker } from './cluster-messages.js';
 import { ClusterState } from './cluster-state.js';
 import { createSource } from './create-source.js';
+import { clusterPrimaryMetrics } from './metrics.js';
 import { loadStickySecret, readSecretFile } from './secrets.js';
 import { onShutdownSignal } from './shutdown.js';
 import { runWorker } from './worker.js';
@@ -31,6 +32,7 @@ export async function runCluster(options: RunOptions, logger: Logger): Promise<v
     ...(token ? { token } : {}),
     source: state,
     discoveryStatus: () => source.status(),
+    ...(options.metrics ? { metrics: clusterPrimaryMetrics(state) } : {}),
     logger,
   });
 
@@ -40,8 +42,9 @@ export async function runCluster(options: RunOptions, logger: Logger): Promise<v
   const fork = () => {
     const worker = cluster.fork();
     worker.on('message', (message: ToPrimary) => {
+      // prom-client's scrape answers share this channel: only swarmgate's own types are acted on.
       if (message.type === 'state') state.report(worker.id, message);
-      else {
+      else if (message.type === 'ready') {
         send(worker, { type: 'init', stickySecret });
         send(worker, { type: 'table', table });
       }

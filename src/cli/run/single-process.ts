@@ -4,6 +4,7 @@ import type { RunOptions } from '../run-options.js';
 import { announceTable } from './announce.js';
 import { createGateway } from './create-gateway.js';
 import { createSource } from './create-source.js';
+import { singleProcessMetrics } from './metrics.js';
 import { loadStickySecret, readSecretFile } from './secrets.js';
 import { onShutdownSignal } from './shutdown.js';
 
@@ -20,6 +21,7 @@ export async function runSingleProcess(options: RunOptions, logger: Logger): Pro
     ...(token ? { token } : {}),
     source: gateway,
     discoveryStatus: () => source.status(),
+    ...(options.metrics ? { metrics: singleProcessMetrics(gateway) } : {}),
     logger,
   });
 

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { RunOptions } from '../run-options.js';
 import type { ToPrimary, ToWorker } from './cluster-messages.js';
 import { createGateway } from './create-gateway.js';
+import { clusterWorkerMetrics } from './metrics.js';
 
 const REPORT_INTERVAL_MS = 1000;
 
@@ -18,6 +19,7 @@ export async function runWorker(options: RunOptions, logger: Logger): Promise<vo
     };
     process.send?.(message);
   };
+  if (options.metrics) clusterWorkerMetrics();
   // Primary-initiated shutdown only: a signal to the process group must not stop workers before the primary says so.
   process.on('SIGINT', () => undefined);
   process.on('SIGTERM', () => undefined);

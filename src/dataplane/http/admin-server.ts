@@ -23,16 +23,20 @@ export interface AdminServerOptions {
   source: AdminSource;
   /** Discovery / table-source status for `/api/status` (JSON-serializable). */
   discoveryStatus?: () => unknown;
+  /** Prometheus text exposition for `GET /metrics`; without it, `/metrics` is 404. */
+  metrics?: () => Promise<string>;
   logger: Logger;
 }
 
 export const DEFAULT_ADMIN_LISTEN = '127.0.0.1:9180';
+const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 /**
  * The admin API: `GET /healthz` (200 while the process serves), `GET /readyz` (200 once a table is
  * loaded, else 503), `GET /api/routes` (table + runtime state per upstream) and `GET /api/status`
- * (table version, in-flight requests, discovery status). `/api/*` needs `Authorization: Bearer <token>`
- * when a token is configured; probes never do.
+ * (table version, in-flight requests, discovery status), and `GET /metrics` (Prometheus) when metrics
+ * are on. `/api/*` and `/metrics` need `Authorization: Bearer <token>` when a token is configured;
+ * probes never do.
  *
  * @example
  * const admin = new AdminServer({ source: gateway, logger, discoveryStatus: () => discovery.status() });
@@ -77,10 +81,38 @@ export class AdminServer {
   }
 
   readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const metrics = this.#options.metrics;
+    if (metrics !== undefined && req.url?.split('?', 1)[0] === '/metrics' && req.method === 'GET') {
+      void this.#serveMetrics(req, res, metrics);
+      return;
+    }
     const [status, body] = this.#answer(req);
     if (status === 401) res.setHeader('www-authenticate', 'Bearer');
     reply(res, status, body);
   };
+
+  async #serveMetrics(req: IncomingMessage, res: ServerResponse, metrics: () => Promise<string>) {
+    if (!this.#authorized(req)) {
+      res.setHeader('www-authenticate', 'Bearer');
+      reply(res, 401, { error: 'a valid bearer token is required' });
+      return;
+    }
+    let text: string;
+    try {
+      text = await metrics();
+    } catch (err) {
+      // In cluster mode a worker that does not answer in time fails the whole scrape.
+      this.#options.logger.warn({ err }, 'metrics could not be collected');
+      reply(res, 503, { error: 'metrics could not be collected' });
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': PROMETHEUS_CONTENT_TYPE,
+      'content-length': Buffer.byteLength(text),
+      'cache-control': 'no-store',
+    });
+    res.end(text);
+  }
 
   #answer(req: IncomingMessage): [number, unknown] {
     if (req.method !== 'GET' && req.method !== 'HEAD') return [405, { error: 'method not allowed' }];

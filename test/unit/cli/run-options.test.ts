@@ -22,6 +22,9 @@ test('defaults suit a first run on a host', () => {
   assert.equal(o.maxHeaderBytes, 16 * 1024);
   assert.equal(o.maxBodyBytes, 0);
   assert.equal(o.workers, 1);
+  assert.equal(o.accessLog, false);
+  assert.equal(o.metrics, false, 'metrics are opt-in, like the access log');
+  assert.equal(parseRunOptions(['--metrics']).metrics, true);
 });
 
 test('repeatable and comma-list flags accumulate', () => {

@@ -90,3 +90,31 @@ test('the admin API refuses a non-loopback address without a token', async (t) =
     () => new AdminServer({ listen: '0.0.0.0:0', token: 't', logger: silent, source: gateway }),
   );
 });
+
+test('/metrics: the renderer’s page when metrics are on, behind the token; 404 when off; 503 when collecting fails', async (t) => {
+  const { gateway } = await startGateway(t, table([], [], 'v1'));
+  const off = await startAdmin(t, {}, gateway);
+  assert.equal((await send(off, { path: '/metrics' })).status, 404);
+
+  const on = await startAdmin(t, { token: 's3cret', metrics: async () => 'up 1\n' }, gateway);
+  const missing = await send(on, { path: '/metrics' });
+  assert.equal(missing.status, 401);
+  assert.equal(missing.headers['www-authenticate'], 'Bearer');
+  const page = await send(on, { path: '/metrics', headers: { authorization: 'Bearer s3cret' } });
+  assert.equal(page.status, 200);
+  assert.match(String(page.headers['content-type']), /^text\/plain; version=0\.0\.4/);
+  assert.equal(page.body, 'up 1\n');
+
+  const failing = await startAdmin(
+    t,
+    {
+      metrics: async () => {
+        throw new Error('Operation timed out.');
+      },
+    },
+    gateway,
+  );
+  const unavailable = await send(failing, { path: '/metrics' });
+  assert.equal(unavailable.status, 503);
+  assert.equal((await send(failing, { path: '/healthz' })).status, 200, 'the admin API keeps serving');
+});
