@@ -10,10 +10,12 @@ import type { ExchangeHost, ExchangeSettings } from './exchange-settings.js';
 import { httpsLocation } from './https-redirect.js';
 import { RequestHead } from './request-head.js';
 import { routeRequest } from './request-routing.js';
-import { classifyUpstreamError, type ExchangePhase, type UpstreamErrorKind } from './upstream-errors.js';
-
-/** What failed: an `Error` or an upstream client's coded failure. */
-type ErrorCause = { code?: unknown; message?: string };
+import {
+  classifyUpstreamError,
+  type ErrorCause,
+  type ExchangePhase,
+  type UpstreamErrorKind,
+} from './upstream-errors.js';
 
 /** How an exchange goes on after routing. */
 export type Opening =

@@ -9,7 +9,7 @@ import type { ExchangeHost, ExchangeSettings } from './exchange-settings.js';
 import { writeRawRedirect } from './https-redirect.js';
 import { rewriteRawResponseHead } from './raw-response-head.js';
 import type { RequestHead } from './request-head.js';
-import type { ExchangePhase } from './upstream-errors.js';
+import type { ErrorCause, ExchangePhase } from './upstream-errors.js';
 
 /**
  * Proxies a request with `Upgrade` (WebSocket or any other protocol) as raw bidirectional streams.
@@ -32,7 +32,7 @@ export class UpgradeTunnel {
   #socket: Socket | undefined;
   #phase: ExchangePhase = 'connect';
   #received: Buffer = Buffer.alloc(0);
-  #lastError: { code?: unknown; message?: string } | undefined;
+  #lastError: ErrorCause | undefined;
   #status = 0;
   #clientGone = false;
   #ended = false;
@@ -138,7 +138,7 @@ export class UpgradeTunnel {
   };
 
   readonly #onError = (err: Error): void => {
-    this.#lastError ??= err as { code?: unknown };
+    this.#lastError ??= err as ErrorCause;
   };
 
   readonly #onUpstreamClose = (): void => {

@@ -1,6 +1,9 @@
 import type { UpstreamFailure } from '../upstreams/upstream-registry.js';
 import type { HttpErrorCode } from './error-responses.js';
 
+/** What failed: an `Error`, a socket error, or the upstream client's coded failure. */
+export type ErrorCause = { code?: unknown; message?: string };
+
 /** Where in an exchange with an upstream an error struck. */
 export type ExchangePhase = 'connect' | 'awaiting-response' | 'streaming-response';
 
@@ -53,10 +56,7 @@ const NODE_REFUSED_HEAD = /^ERR_/;
  * @example
  * classifyUpstreamError({ code: 'SG_UPSTREAM_RESPONSE_TIMEOUT' }, 'awaiting-response').code; // 'SG_ERR_UPSTREAM_TIMEOUT'
  */
-export function classifyUpstreamError(
-  err: { code?: unknown; message?: string },
-  phase: ExchangePhase,
-): UpstreamErrorKind {
+export function classifyUpstreamError(err: ErrorCause, phase: ExchangePhase): UpstreamErrorKind {
   const code = err.code;
   switch (code) {
     case 'SG_ERR_BODY_TOO_LARGE':
