@@ -37,6 +37,8 @@ Limits and timeouts:
 
 Process:
   --workers N               worker processes sharing the listeners (default 1: no cluster)
+  --accept-batch N          new connections each entrypoint accepts per event-loop iteration, through
+                            N descriptors of its socket (default 4; 1 = node's one per iteration)
   --shutdown-grace DUR      on SIGTERM/SIGINT, time for requests in flight (default 10s)
   --log-level LEVEL         fatal, error, warn, info, debug (default info)
   --access-log              log one line per request (status, duration, route, upstream, retries)
@@ -65,6 +67,7 @@ export interface RunOptions {
   connectTimeoutMs: number;
   upstreamTimeoutMs: number;
   workers: number;
+  acceptBatch: number;
   shutdownGraceMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug';
   accessLog: boolean;
@@ -109,6 +112,7 @@ export function parseRunOptions(argv: string[]): RunOptions {
     connectTimeoutMs: durationFlag('connect-timeout', values['connect-timeout'] ?? '5s'),
     upstreamTimeoutMs: durationFlag('upstream-timeout', values['upstream-timeout'] ?? '60s'),
     workers: integerFlag('workers', values.workers ?? '1', 1, 64),
+    acceptBatch: integerFlag('accept-batch', values['accept-batch'] ?? '4', 1, 64),
     shutdownGraceMs: durationFlag('shutdown-grace', values['shutdown-grace'] ?? '10s'),
     logLevel: choiceFlag('log-level', values['log-level'] ?? 'info', [
       'fatal',
@@ -149,6 +153,7 @@ function parse(argv: string[]) {
       'connect-timeout': text,
       'upstream-timeout': text,
       workers: text,
+      'accept-batch': text,
       'shutdown-grace': text,
       'log-level': text,
       'access-log': { type: 'boolean' },

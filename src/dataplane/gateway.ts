@@ -8,6 +8,7 @@ import type { ExchangeHost, ExchangeSettings } from './http/exchange-settings.js
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http/http-limits.js';
 import { HttpListener } from './http/http-listener.js';
 import { parseListenAddress } from './http/listen-address.js';
+import { copyListeningSockets } from './http/listening-socket-copies.js';
 import { type GatewayRoutesState, routesState } from './http/routes-state.js';
 import { TrustedProxies } from './http/trusted-proxies.js';
 import type { UpstreamRegistry } from './upstreams/upstream-registry.js';
@@ -28,6 +29,11 @@ export interface GatewayOptions {
   tunnelConnectTimeoutMs?: number;
   /** Wait for an upstream's answer to an upgrade; default 60 s. */
   tunnelHeadersTimeoutMs?: number;
+  /**
+   * New connections each entrypoint accepts per event-loop iteration (default 1): above 1, the
+   * listening sockets get that many descriptors in this process (see `copyListeningSockets`).
+   */
+  acceptBatch?: number;
 }
 
 /**
@@ -101,13 +107,35 @@ export class Gateway implements ExchangeHost {
 
   /** Binds every entrypoint; resolves with the bound addresses in `http` order. */
   async listen(): Promise<AddressInfo[]> {
+    let bound: AddressInfo[];
     try {
-      return await Promise.all(this.#listeners.map((listener) => listener.listen()));
+      bound = await Promise.all(this.#listeners.map((listener) => listener.listen()));
     } catch (err) {
       await Promise.all(
         this.#listeners.map((listener) => listener.server.listening && listener.stopAccepting()),
       );
       throw err;
+    }
+    await this.#acceptInBatches(this.#options.acceptBatch ?? 1);
+    return bound;
+  }
+
+  /** Descriptors each entrypoint accepts on (the accept batch in effect). */
+  get acceptBatch(): number {
+    return this.#listeners[0]?.acceptingDescriptors ?? 1;
+  }
+
+  async #acceptInBatches(batch: number): Promise<void> {
+    if (batch <= 1 || this.#listeners.length === 0) return;
+    try {
+      const copies = await copyListeningSockets(
+        this.#listeners.map((listener) => listener.server),
+        batch - 1,
+      );
+      await Promise.all(this.#listeners.map((listener, i) => listener.acceptAlsoOn(copies[i]!)));
+    } catch (err) {
+      // Serving with one accept per iteration is slower under load, not wrong.
+      this.#options.logger.warn({ err }, 'accepting one new connection per event-loop iteration');
     }
   }
 

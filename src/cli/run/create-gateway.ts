@@ -27,6 +27,7 @@ export function createGateway(options: RunOptions, stickySecret: Buffer, logger:
       idleTimeoutMs: options.idleTimeoutMs,
     },
     tunnelConnectTimeoutMs: options.connectTimeoutMs,
+    acceptBatch: options.acceptBatch,
   });
   return { gateway, registry };
 }

@@ -35,7 +35,7 @@ export async function runSingleProcess(options: RunOptions, logger: Logger): Pro
   await gateway.listen();
   await admin.listen();
   logger.info(
-    { http: gateway.addresses(), admin: options.admin, role: options.role },
+    { http: gateway.addresses(), acceptBatch: gateway.acceptBatch, admin: options.admin, role: options.role },
     'swarmgate is serving',
   );
 

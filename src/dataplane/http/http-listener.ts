@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { type AddressInfo, createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { clientErrorHandler } from './client-errors.js';
 import type { Entrypoint } from './entrypoint.js';
@@ -7,6 +7,7 @@ import { sendInternalError } from './error-responses.js';
 import type { ExchangeHost, ExchangeSettings } from './exchange-settings.js';
 import { type HttpLimits, serverOptions } from './http-limits.js';
 import { formatListenAddress, type ListenAddress } from './listen-address.js';
+import type { ListeningSocketCopy } from './listening-socket-copies.js';
 import { ProxyExchange } from './proxy-exchange.js';
 import { UpgradeTunnel } from './upgrade-tunnel.js';
 
@@ -25,6 +26,8 @@ export class HttpListener {
   readonly #settings: ExchangeSettings;
   readonly #host: ExchangeHost;
   readonly #entrypoint: Entrypoint = { scheme: 'http', port: 0 };
+  /** Servers on further descriptors of the same socket; they hand their connections to `server`. */
+  readonly #acceptors: NetServer[] = [];
 
   constructor(address: ListenAddress, limits: HttpLimits, settings: ExchangeSettings, host: ExchangeHost) {
     this.address = address;
@@ -52,6 +55,30 @@ export class HttpListener {
     });
   }
 
+  /**
+   * Accepts on further descriptors of the bound socket too (see `copyListeningSockets`): each one adds
+   * an accepted connection per event-loop iteration. Their connections are served like the others.
+   */
+  async acceptAlsoOn(copies: readonly ListeningSocketCopy[]): Promise<void> {
+    for (const copy of copies) {
+      // `noDelay` as node's HTTP server sets it on the connections it accepts itself.
+      const acceptor = createNetServer({ noDelay: true }, this.#injectConnection);
+      this.#acceptors.push(acceptor);
+      await new Promise<void>((resolve, reject) => {
+        acceptor.once('error', reject);
+        acceptor.listen(copy, () => {
+          acceptor.off('error', reject);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Descriptors this listener accepts on: 1 plus those added by `acceptAlsoOn`. */
+  get acceptingDescriptors(): number {
+    return 1 + this.#acceptors.length;
+  }
+
   /** The address as `ADDR:PORT` with the bound port. */
   toString(): string {
     const bound = this.server.address() as AddressInfo | null;
@@ -60,9 +87,11 @@ export class HttpListener {
 
   /** Stops accepting connections and closes idle keep-alive ones; resolves once every connection is gone. */
   stopAccepting(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // Each server counts the connections it accepted itself, so each one's close waits for its own.
+    const servers: NetServer[] = [this.server, ...this.#acceptors];
+    const closed = servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
     this.server.closeIdleConnections();
-    return closed;
+    return Promise.all(closed).then(() => undefined);
   }
 
   /** Closes connections that became idle since `stopAccepting`. */
@@ -74,6 +103,10 @@ export class HttpListener {
   closeAllConnections(): void {
     this.server.closeAllConnections();
   }
+
+  readonly #injectConnection = (socket: Socket): void => {
+    this.server.emit('connection', socket);
+  };
 
   readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     try {

@@ -22,6 +22,8 @@ test('defaults suit a first run on a host', () => {
   assert.equal(o.maxHeaderBytes, 16 * 1024);
   assert.equal(o.maxBodyBytes, 0);
   assert.equal(o.workers, 1);
+  assert.equal(o.acceptBatch, 4);
+  assert.equal(parseRunOptions(['--accept-batch', '1']).acceptBatch, 1);
   assert.equal(o.accessLog, false);
   assert.equal(o.metrics, false, 'metrics are opt-in, like the access log');
   assert.equal(parseRunOptions(['--metrics']).metrics, true);
@@ -65,6 +67,7 @@ test('bad values name the flag and the rule', () => {
   configError(['--drain-timeout', '30'], /--drain-timeout "30": must be a positive duration/);
   configError(['--max-body-size', 'lots'], /--max-body-size "lots": must be a positive size/);
   configError(['--workers', '0'], /--workers "0": must be an integer from 1 to 64/);
+  configError(['--accept-batch', 'many'], /--accept-batch "many": must be an integer from 1 to 64/);
   configError(['--role', 'edge'], /--role "edge": must be one of run, border, ingress/);
   configError(['--bogus'], /Unknown option '--bogus'/);
 });
