@@ -69,6 +69,6 @@ export function copyListeningSockets(
       helper.disconnect();
       resolve(copies);
     });
-    handles.forEach((handle, index) => helper.send({ index, count }, handle as never));
+    for (const [index, handle] of handles.entries()) helper.send({ index, count }, handle as never);
   });
 }
