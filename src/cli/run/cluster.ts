@@ -70,7 +70,10 @@ export async function runCluster(options: RunOptions, logger: Logger): Promise<v
   });
   for (let i = 0; i < options.workers; i++) fork();
   await admin.listen();
-  logger.info({ workers: options.workers, http: options.http, admin: options.admin }, 'swarmgate is serving');
+  logger.info(
+    { workers: options.workers, http: options.http, acceptBatch: options.acceptBatch, admin: options.admin },
+    'swarmgate is serving',
+  );
 
   onShutdownSignal(logger, async () => {
     state.closing = true;
