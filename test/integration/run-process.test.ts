@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -68,6 +69,15 @@ async function backendsAndTable(t: TestContext): Promise<{ file: string; names: 
   return { file, names };
 }
 
+/** Descriptors of the socket listening on `port`, per process holding any (from `ss`). */
+function listeningDescriptors(port: number): number[] {
+  const out = execFileSync('ss', ['-Hltnp', `sport = :${port}`], { encoding: 'utf8' });
+  const perProcess = new Map<string, number>();
+  for (const [, pid] of out.matchAll(/pid=(\d+),fd=\d+/g))
+    perProcess.set(pid!, (perProcess.get(pid!) ?? 0) + 1);
+  return [...perProcess.values()].sort((a, b) => a - b);
+}
+
 for (const workers of [1, 2]) {
   test(`run --table with ${workers} worker(s): serves, reports runtime state, exits 0 on SIGTERM`, async (t) => {
     const { file, names } = await backendsAndTable(t);
@@ -81,6 +91,15 @@ for (const workers of [1, 2]) {
     assert.deepEqual([...seen].sort(), names, 'round-robin reaches both backends through the gateway');
     const unknown = await httpRequest(gw.http, { host: 'b.test', path: '/' });
     assert.equal(unknown.status, 404);
+    // Each serving process accepts on --accept-batch (default 4) descriptors; a cluster primary holds
+    // the socket it shares with its workers too. Workers copy theirs just after they start listening.
+    const expected = workers === 1 ? [4] : [1, ...Array<number>(workers).fill(4)];
+    let descriptors = listeningDescriptors(gw.port);
+    for (let i = 0; i < 50 && descriptors.join() !== expected.join(); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      descriptors = listeningDescriptors(gw.port);
+    }
+    assert.deepEqual(descriptors, expected, 'descriptors of the listening socket per process');
 
     // Cluster workers report their state once a second; a single process answers at once.
     let upstreams: unknown[] = [];

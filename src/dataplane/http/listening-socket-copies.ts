@@ -38,6 +38,7 @@ export function copyListeningSockets(
   }
   const copies: ListeningSocketCopy[][] = servers.map(() => []);
   const expected = servers.length * count;
+  if (expected <= 0) return Promise.resolve(copies);
   let received = 0;
   let settled = false;
   return new Promise((resolve, reject) => {
