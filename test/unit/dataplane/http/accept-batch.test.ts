@@ -121,6 +121,22 @@ test('connections accepted on every descriptor are proxied, and close stops all 
   assert.equal(refused, 'ECONNREFUSED', 'no descriptor of the socket is left accepting');
 });
 
+test('a helper that does not answer in time fails the copy and leaves no descriptor behind', async (t) => {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => server.close());
+  const before = socketDescriptors();
+  await assert.rejects(
+    copyListeningSockets([server], 3, 1),
+    /copying the listening sockets failed: no answer within 1 ms/,
+  );
+  // Copies that arrive after the failure are closed on arrival; the killed helper's channel goes too.
+  const same = (): boolean => JSON.stringify([...socketDescriptors()]) === JSON.stringify([...before]);
+  await waitFor(same, 'the descriptors from before the copy, and no more');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.deepEqual(socketDescriptors(), before, 'still no stray descriptor');
+});
+
 test('copying a socket that is not listening fails clearly', async () => {
   const server = createServer();
   await assert.rejects(copyListeningSockets([server], 3), /a listener has no listening socket to copy/);
