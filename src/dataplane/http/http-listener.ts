@@ -65,17 +65,27 @@ export class HttpListener {
    * an accepted connection per event-loop iteration. Their connections are served like the others.
    */
   async acceptAlsoOn(copies: readonly ListeningSocketCopy[]): Promise<void> {
-    for (const copy of copies) {
+    for (const [i, copy] of copies.entries()) {
+      // A close that came first (a signal during start-up) wins: no copy may accept after it.
+      if (!this.server.listening) {
+        copy.close();
+        continue;
+      }
       // `noDelay` as node's HTTP server sets it on the connections it accepts itself.
       const acceptor = createNetServer({ noDelay: true }, this.#injectConnection);
       this.#acceptors.push(acceptor);
-      await new Promise<void>((resolve, reject) => {
-        acceptor.once('error', reject);
-        acceptor.listen(copy, () => {
-          acceptor.off('error', reject);
-          resolve();
+      try {
+        await new Promise<void>((resolve, reject) => {
+          acceptor.once('error', reject);
+          acceptor.listen(copy, () => {
+            acceptor.off('error', reject);
+            resolve();
+          });
         });
-      });
+      } catch (err) {
+        for (const rest of copies.slice(i + 1)) rest.close();
+        throw err;
+      }
     }
   }
 
