@@ -47,6 +47,7 @@ const fullVariants = [oneCore, twoCores].flatMap((layout) => [
   keepAlive(layout, 64),
   keepAlive(layout, 256),
   close(layout, 64),
+  close(layout, 256),
 ]);
 const quickVariants = [keepAlive(oneCore, 64), close(oneCore, 64), keepAlive(twoCores, 64)];
 
