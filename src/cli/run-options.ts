@@ -38,7 +38,8 @@ Limits and timeouts:
 Process:
   --workers N               worker processes sharing the listeners (default 1: no cluster)
   --accept-batch N          new connections each entrypoint accepts per event-loop iteration, through
-                            N descriptors of its socket (default 4; 1 = node's one per iteration)
+                            N descriptors of its socket (default 4 in one process; 1 with --workers,
+                            whose N event loops accept already and would share batches unevenly)
   --shutdown-grace DUR      on SIGTERM/SIGINT, time for requests in flight (default 10s)
   --log-level LEVEL         fatal, error, warn, info, debug (default info)
   --access-log              log one line per request (status, duration, route, upstream, retries)
@@ -91,6 +92,7 @@ export function parseRunOptions(argv: string[]): RunOptions {
   }
   const networks = listFlag(values.network);
   const http = values.http ?? ['0.0.0.0:8080'];
+  const workers = integerFlag('workers', values.workers ?? '1', 1, 64);
   return {
     ...(values.docker !== undefined ? { docker: values.docker } : {}),
     ...(values.table !== undefined ? { table: values.table } : {}),
@@ -111,8 +113,8 @@ export function parseRunOptions(argv: string[]): RunOptions {
     idleTimeoutMs: durationFlag('idle-timeout', values['idle-timeout'] ?? '60s'),
     connectTimeoutMs: durationFlag('connect-timeout', values['connect-timeout'] ?? '5s'),
     upstreamTimeoutMs: durationFlag('upstream-timeout', values['upstream-timeout'] ?? '60s'),
-    workers: integerFlag('workers', values.workers ?? '1', 1, 64),
-    acceptBatch: integerFlag('accept-batch', values['accept-batch'] ?? '4', 1, 64),
+    workers,
+    acceptBatch: integerFlag('accept-batch', values['accept-batch'] ?? (workers > 1 ? '1' : '4'), 1, 64),
     shutdownGraceMs: durationFlag('shutdown-grace', values['shutdown-grace'] ?? '10s'),
     logLevel: choiceFlag('log-level', values['log-level'] ?? 'info', [
       'fatal',

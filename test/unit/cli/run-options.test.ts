@@ -24,6 +24,8 @@ test('defaults suit a first run on a host', () => {
   assert.equal(o.workers, 1);
   assert.equal(o.acceptBatch, 4);
   assert.equal(parseRunOptions(['--accept-batch', '1']).acceptBatch, 1);
+  assert.equal(parseRunOptions(['--workers', '2']).acceptBatch, 1, 'workers accept one at a time by default');
+  assert.equal(parseRunOptions(['--workers', '2', '--accept-batch', '3']).acceptBatch, 3);
   assert.equal(o.accessLog, false);
   assert.equal(o.metrics, false, 'metrics are opt-in, like the access log');
   assert.equal(parseRunOptions(['--metrics']).metrics, true);
