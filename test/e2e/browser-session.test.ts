@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { BrowserContext, Page } from 'playwright-core';
+import { routeState } from '../integration/support/gateway-process.js';
+import { gatewayStack } from '../integration/support/gateway-stack.js';
+import type { WhoamiAnswer } from '../integration/support/http-whoami.js';
+import { launchChromium } from './support/chromium.js';
+import type { PageGlobals } from './support/page-globals.js';
+
+const HOST = 'sticky.test';
+
+/** What the page's own WebSocket saw: whoami's greeting and every echo, in order. */
+interface EchoRun {
+  hello: string;
+  echoes: string[];
+  closeCode: number;
+}
+
+/** Loads `url` in `page` and returns whoami's answer; a non-200 fails with the page's text. */
+async function visit(page: Page, url: string, how: 'goto' | 'reload' = 'goto'): Promise<WhoamiAnswer> {
+  const res = how === 'goto' ? await page.goto(url) : await page.reload();
+  assert.ok(res, `${url}: the browser got a response`);
+  assert.equal(res.status(), 200, `${url}: ${await res.text()}`);
+  return (await res.json()) as WhoamiAnswer;
+}
+
+// A real browser (Debian's Chromium) through `swarmgate run` on the host to three whoami tasks: the
+// sticky cookie as the browser stores and sends it, a WebSocket framed by the browser's own
+// implementation, and a re-pin the browser takes over when its task is scaled away.
+test('browser session through the gateway: sticky cookie, WebSocket, re-pin', async (t) => {
+  const { rig, stack, gw } = await gatewayStack(t, 'gateway-sticky.yml', 'e2ebrowser');
+  const service = `${stack}_web`;
+  const routeId = `${service}/default`;
+  await gw.waitForRoute(routeId, (s) => s.upstreams.filter((u) => u.state === 'ready').length === 3);
+  const tasks = new Set((await rig.tasks(service)).map((task) => task.name));
+  const cookieName = routeState(await gw.table(), routeId)?.route.sticky?.cookie;
+  assert.ok(cookieName, 'the route is sticky');
+  const browser = await launchChromium();
+  t.after(() => browser.close());
+  const origin = `http://${HOST}:${gw.port}`;
+
+  /** A new browser profile's first page load: balanced, then pinned by the cookie it stores. */
+  const newSession = async (): Promise<{ context: BrowserContext; page: Page; task: string }> => {
+    const context = await browser.newContext();
+    t.after(() => context.close());
+    const page = await context.newPage();
+    return { context, page, task: (await visit(page, `${origin}/`)).name };
+  };
+  const stickyCookie = async (context: BrowserContext) =>
+    (await context.cookies(origin)).find((c) => c.name === cookieName);
+
+  const first = await newSession();
+
+  await t.test(
+    'reloads stay on one task; the browser stores the pin as HttpOnly, SameSite=Lax, Path=/',
+    async (st) => {
+      const cookie = await stickyCookie(first.context);
+      assert.ok(cookie, `the browser stored ${cookieName}`);
+      assert.equal(cookie.httpOnly, true);
+      assert.equal(cookie.sameSite, 'Lax');
+      assert.equal(cookie.path, '/');
+      assert.equal(cookie.secure, false, 'plain HTTP: no Secure flag');
+      assert.equal(
+        await first.page.evaluate(() => (globalThis as unknown as PageGlobals).document.cookie),
+        '',
+        'page scripts cannot read the pin',
+      );
+      for (let i = 0; i < 20; i++) {
+        const answer = await visit(first.page, `${origin}/`, 'reload');
+        assert.equal(answer.name, first.task, `reload ${i + 1} stays on the pinned task`);
+        assert.match(String(answer.headers.cookie), new RegExp(`${cookieName}=${cookie.value}`));
+      }
+      st.diagnostic(`20 reloads on ${first.task}`);
+    },
+  );
+
+  await t.test(
+    "a WebSocket opened by the page reaches the session's task and echoes 50 messages",
+    async (st) => {
+      // Lengths cover all three RFC 6455 payload-length encodings (7-bit, 16-bit, 64-bit).
+      const messages = Array.from({ length: 50 }, (_, i) =>
+        i === 49 ? 'z'.repeat(100_000) : `${i}:${'x'.repeat(i * 11)}`,
+      );
+      const run = await first.page.evaluate(
+        ({ url, messages }) =>
+          new Promise<EchoRun>((resolve, reject) => {
+            const ws = new (globalThis as unknown as PageGlobals).WebSocket(url);
+            const received: string[] = [];
+            let hello = '';
+            ws.onerror = () => reject(new Error(`WebSocket ${url} failed`));
+            ws.onmessage = (event) => {
+              if (!hello) hello = (JSON.parse(event.data) as { hello: string }).hello;
+              else received.push(event.data);
+              if (received.length < messages.length) ws.send(messages[received.length] as string);
+              else ws.close(1000, 'done');
+            };
+            ws.onclose = (event) => resolve({ hello, echoes: received, closeCode: event.code });
+          }),
+        { url: `ws://${HOST}:${gw.port}/ws`, messages },
+      );
+      assert.equal(run.hello, first.task, 'the upgrade carried the pin to the same task');
+      assert.equal(run.echoes.length, messages.length, 'every message came back');
+      assert.deepEqual(run.echoes, messages, 'in order and unchanged');
+      assert.equal(run.closeCode, 1000, 'a clean close handshake');
+      st.diagnostic(`${run.echoes.length} messages echoed by ${run.hello}`);
+    },
+  );
+
+  await t.test('new browser profiles are spread over every task', async (st) => {
+    const counts = new Map<string, number>([[first.task, 1]]);
+    for (let i = 1; i < 30; i++) {
+      const session = await newSession();
+      assert.ok(tasks.has(session.task), `${session.task} is a task of ${service}`);
+      assert.ok(await stickyCookie(session.context), 'every new profile is pinned');
+      counts.set(session.task, (counts.get(session.task) ?? 0) + 1);
+      await session.context.close();
+    }
+    st.diagnostic(`30 new profiles: ${JSON.stringify(Object.fromEntries(counts))}`);
+    for (const task of tasks) assert.ok((counts.get(task) ?? 0) >= 1, `${task} got at least one profile`);
+  });
+
+  await t.test(
+    'after a scale-down, each profile loads from the live task and holds its new pin',
+    async (st) => {
+      const sessions = [first];
+      while (new Set(sessions.map((s) => s.task)).size < tasks.size) {
+        assert.ok(sessions.length < 60, 'new profiles reach every task');
+        sessions.push(await newSession());
+      }
+      const pins = await Promise.all(sessions.map(async (s) => (await stickyCookie(s.context))?.value));
+      await rig.docker(['service', 'scale', '--detach', `${service}=1`]);
+      await rig.waitConverged(service, { timeoutMs: 60_000 });
+      await gw.waitForRoute(routeId, (s) => s.upstreams.length === 1 && s.upstreams[0]?.state === 'ready');
+      const [survivor] = (await rig.tasks(service)).map((task) => task.name);
+      let repinned = 0;
+      for (const [i, session] of sessions.entries()) {
+        const answer = await visit(session.page, `${origin}/after`, 'goto');
+        assert.equal(answer.name, survivor, 'the page is answered by the live task');
+        const pin = (await stickyCookie(session.context))?.value;
+        if (session.task === survivor) assert.equal(pin, pins[i], 'a pin on the live task is kept');
+        else {
+          assert.notEqual(pin, pins[i], 'the browser took over the new pin');
+          repinned++;
+        }
+        assert.equal((await visit(session.page, `${origin}/again`)).name, survivor, 'and keeps it');
+      }
+      st.diagnostic(`${sessions.length} profiles, ${repinned} re-pinned to ${survivor}, no error page`);
+    },
+  );
+});
