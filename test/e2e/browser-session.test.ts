@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
-import { routeState } from '../integration/support/gateway-process.js';
-import { gatewayStack } from '../integration/support/gateway-stack.js';
 import type { WhoamiAnswer } from '../integration/support/http-whoami.js';
+import { STICKY_HOST as HOST, stickyStack } from '../integration/support/sticky-stack.js';
 import { launchChromium } from './support/chromium.js';
 import type { PageGlobals } from './support/page-globals.js';
-
-const HOST = 'sticky.test';
 
 /** What the page's own WebSocket saw: whoami's greeting and every echo, in order. */
 interface EchoRun {
@@ -28,13 +25,7 @@ async function visit(page: Page, url: string, how: 'goto' | 'reload' = 'goto'): 
 // sticky cookie as the browser stores and sends it, a WebSocket framed by the browser's own
 // implementation, and a re-pin the browser takes over when its task is scaled away.
 test('browser session through the gateway: sticky cookie, WebSocket, re-pin', async (t) => {
-  const { rig, stack, gw } = await gatewayStack(t, 'gateway-sticky.yml', 'e2ebrowser');
-  const service = `${stack}_web`;
-  const routeId = `${service}/default`;
-  await gw.waitForRoute(routeId, (s) => s.upstreams.filter((u) => u.state === 'ready').length === 3);
-  const tasks = new Set((await rig.tasks(service)).map((task) => task.name));
-  const cookieName = routeState(await gw.table(), routeId)?.route.sticky?.cookie;
-  assert.ok(cookieName, 'the route is sticky');
+  const { rig, gw, service, routeId, tasks, cookieName } = await stickyStack(t, 'e2ebrowser');
   const browser = await launchChromium();
   t.after(() => browser.close());
   const origin = `http://${HOST}:${gw.port}`;

@@ -1,25 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { routeState } from './support/gateway-process.js';
-import { gatewayStack } from './support/gateway-stack.js';
 import { CookieJar, httpRequest } from './support/http-client.js';
 import { startLoad } from './support/http-load.js';
 import { sessionsOnEveryTask } from './support/http-sessions.js';
 import { whoami } from './support/http-whoami.js';
-
-const HOST = 'sticky.test';
+import { STICKY_HOST as HOST, stickyStack } from './support/sticky-stack.js';
 
 // Cookie stickiness through `swarmgate run` on the host, against three real tasks.
 test('gateway sticky sessions: pinning, balancing of new sessions, re-pin when the task is scaled away', async (t) => {
-  const { rig, stack, gw } = await gatewayStack(t, 'gateway-sticky.yml', 'gwsticky');
-  const service = `${stack}_web`;
-  const routeId = `${service}/default`;
-  await gw.waitForRoute(routeId, (s) => s.upstreams.filter((u) => u.state === 'ready').length === 3);
-  const tasks = new Set((await rig.tasks(service)).map((task) => task.name));
-  assert.equal(tasks.size, 3);
-  const cookieName = routeState(await gw.table(), routeId)?.route.sticky?.cookie;
-  assert.ok(cookieName, 'the route is sticky');
+  const { rig, gw, service, routeId, tasks, cookieName } = await stickyStack(t, 'gwsticky');
   assert.match(cookieName, /^sg_[0-9a-f]{8}$/);
 
   await t.test('with a cookie jar, 100 requests all reach the same task', async (st) => {

@@ -1,23 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { routeState } from './support/gateway-process.js';
-import { gatewayStack } from './support/gateway-stack.js';
 import { CookieJar, httpRequest } from './support/http-client.js';
 import { sessionsOnEveryTask } from './support/http-sessions.js';
 import { openWebSocket } from './support/http-websocket-client.js';
 import { whoami } from './support/http-whoami.js';
-
-const HOST = 'sticky.test';
+import { STICKY_HOST as HOST, stickyStack } from './support/sticky-stack.js';
 
 // WebSocket upgrades through `swarmgate run` on the host to whoami's echo, on a sticky route.
 test('gateway WebSocket: echo through the tunnel, stickiness holds for upgrades', async (t) => {
-  const { rig, stack, gw } = await gatewayStack(t, 'gateway-sticky.yml', 'gwws');
-  const service = `${stack}_web`;
-  const routeId = `${service}/default`;
-  await gw.waitForRoute(routeId, (s) => s.upstreams.filter((u) => u.state === 'ready').length === 3);
-  const tasks = new Set((await rig.tasks(service)).map((task) => task.name));
-  const cookieName = routeState(await gw.table(), routeId)?.route.sticky?.cookie;
-  assert.ok(cookieName, 'the route is sticky');
+  const { gw, service, tasks, cookieName } = await stickyStack(t, 'gwws');
 
   await t.test('50 messages on one connection are all echoed, in order, by one task', async (st) => {
     const ws = await openWebSocket(gw.port, { host: HOST, path: '/ws' });
