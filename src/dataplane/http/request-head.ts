@@ -10,6 +10,8 @@ import { IncomingForwarding } from './forwarding.js';
 export class RequestHead {
   /** Host header as sent (port included); empty when absent. */
   host = '';
+  /** How many Host field lines came; more than one is refused (RFC 9112 §3.2). */
+  hostFields = 0;
   /** All Cookie headers joined with `; `. */
   cookie: string | undefined = undefined;
   /** Content-Length as sent; -1 when absent. */
@@ -32,6 +34,7 @@ export class RequestHead {
       switch (name.toLowerCase()) {
         case 'host':
           this.host = value;
+          this.hostFields++;
           out.push(name, value);
           break;
         case 'cookie':
@@ -82,6 +85,22 @@ export class RequestHead {
       }
     }
     if (listed !== undefined) removeNamed(out, listed);
+  }
+
+  /**
+   * Makes `host` the request's host, in the upstream request too: for an absolute-form target the
+   * target's authority replaces the Host header (RFC 9112 §3.2.2). Call only with one Host field line.
+   */
+  replaceHost(host: string): void {
+    this.host = host;
+    const out = this.headers;
+    for (let i = 0; i < out.length; i += 2) {
+      if (out[i]!.toLowerCase() === 'host') {
+        out[i + 1] = host;
+        return;
+      }
+    }
+    out.push('host', host);
   }
 
   /** Whether a body follows the head. */

@@ -5,6 +5,7 @@ import type { Entrypoint } from './entrypoint.js';
 import type { HttpErrorCode } from './error-responses.js';
 import type { ExchangeSettings } from './exchange-settings.js';
 import { appendForwardingHeaders } from './forwarding.js';
+import { isValidHost } from './host-value.js';
 import type { RequestHead } from './request-head.js';
 import { resolveTarget } from './request-target.js';
 import { plainAddress } from './trusted-proxies.js';
@@ -42,6 +43,16 @@ const MISSING_HOST: RoutingFailure = {
   code: 'SG_ERR_BAD_REQUEST',
   message: 'HTTP/1.1 request without a Host header',
 };
+const DUPLICATE_HOST: RoutingFailure = {
+  route: undefined,
+  code: 'SG_ERR_BAD_REQUEST',
+  message: 'more than one Host header',
+};
+const BAD_HOST: RoutingFailure = {
+  route: undefined,
+  code: 'SG_ERR_BAD_REQUEST',
+  message: 'invalid Host header',
+};
 const NO_ROUTE: RoutingFailure = { route: undefined, code: 'SG_ERR_NO_ROUTE', message: 'no route matches' };
 
 /**
@@ -55,10 +66,16 @@ export function routeRequest(
   settings: ExchangeSettings,
   entrypoint: Entrypoint,
 ): RoutedRequest | RoutingFailure {
+  // RFC 9112 §3.2: one Host, and a valid one; an HTTP/1.1 request must name its host, HTTP/1.0 ones
+  // without a host simply match no route.
+  if (head.hostFields > 1) return DUPLICATE_HOST;
   const target = resolveTarget(req.url ?? '', head.host);
   if (target === undefined) return BAD_TARGET;
-  // RFC 9112 §3.2: an HTTP/1.1 request must name its host; HTTP/1.0 ones simply match no route.
-  if (target.host === '' && req.httpVersionMinor === 1) return MISSING_HOST;
+  if (target.host === '') {
+    if (req.httpVersionMinor === 1) return MISSING_HOST;
+  } else if (!isValidHost(target.host)) return BAD_HOST;
+  // Absolute-form: the upstream and the forwarding headers see the host the request is routed on.
+  if (target.host !== head.host) head.replaceHost(target.host);
   if (table === undefined) return NO_TABLE;
   const match = table.match(target.host, target.pathAndQuery);
   if (requestStartChannel.hasSubscribers) {

@@ -48,6 +48,36 @@ test('an HTTP/1.1 request without Host gets 400 SG_ERR_BAD_REQUEST from the gate
   assert.equal(upstreamRequests(), 0);
 });
 
+test('two Host headers, an invalid Host or userinfo in the target get 400 and reach no upstream', async (t) => {
+  const { port, logs, upstreamRequests } = await gatewayWithBackend(t);
+  const refused = {
+    'more than one Host header': [
+      'GET / HTTP/1.1\r\nHost: app.example.com\r\nHost: evil.example\r\n\r\n',
+      'GET / HTTP/1.1\r\nHost: evil.example\r\nHost: app.example.com\r\n\r\n',
+    ],
+    'invalid Host header': [
+      'GET / HTTP/1.1\r\nHost: app.example.com/admin\r\n\r\n',
+      'GET / HTTP/1.1\r\nHost: user@app.example.com\r\n\r\n',
+      'GET / HTTP/1.1\r\nHost: app.example.com:80:80\r\n\r\n',
+    ],
+    'invalid request target': [
+      'GET http://user:pw@app.example.com/ HTTP/1.1\r\nHost: app.example.com\r\n\r\n',
+    ],
+  };
+  for (const [message, requests] of Object.entries(refused)) {
+    for (const request of requests) {
+      const { reply, closed } = await rawExchange(port, request);
+      assert.match(reply, /^HTTP\/1\.1 400 Bad Request\r\n/, request);
+      assert.ok(reply.endsWith('(SG_ERR_BAD_REQUEST)\n'));
+      assert.ok(closed, 'the connection is closed');
+    }
+    assert.equal(logs.filter((l) => l.msg === message).length, requests.length, message);
+  }
+  assert.equal(upstreamRequests(), 0);
+  const ok = await rawExchange(port, 'GET / HTTP/1.1\r\nHost: [::1]:8080\r\nConnection: close\r\n\r\n');
+  assert.ok(ok.reply.endsWith('(SG_ERR_NO_ROUTE)\n'), 'an IPv6 literal with a port is a valid Host, routed');
+});
+
 test('oversized headers get 431 SG_ERR_HEADERS_TOO_LARGE', async (t) => {
   const { port } = await gatewayWithBackend(t);
   const big = 'x'.repeat(17 * 1024);

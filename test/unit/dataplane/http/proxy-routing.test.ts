@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { UpstreamRegistry } from '../../../../src/dataplane/upstreams/upstream-registry.js';
 import { closedPort, startServer } from '../upstreams/servers.js';
 import { backend, registryOptions, route, table, upstream } from '../upstreams/table-fixtures.js';
-import { send, startGateway } from './harness.js';
+import { rawExchange, send, startGateway } from './harness.js';
 
 /** A backend that answers with its name, the method, the path it got and its request headers. */
 function echoBackend(t: Parameters<typeof startServer>[0], name: string) {
@@ -44,6 +44,33 @@ test('routes by host and path, strips the prefix when asked', async (t) => {
   assert.equal(shopping.url, '/shopping');
   assert.equal(shopping.headers.host, 'EXAMPLE.com:8080', 'the client Host header reaches the upstream');
   assert.equal(JSON.parse((await send(port, { host: 'a.example.org', path: '/x' })).body).name, 'web');
+});
+
+test('an absolute-form target is routed on its authority, which the upstream sees as Host', async (t) => {
+  const web = await echoBackend(t, 'web');
+  const { port } = await startGateway(
+    t,
+    table(
+      [route('web/default', 'web', { hosts: ['example.com'] })],
+      [backend('web', [upstream('task:web1:80', { port: web.port })])],
+    ),
+  );
+  const answer = async (head: string) => {
+    const { reply } = await rawExchange(port, `${head}Connection: close\r\n\r\n`);
+    assert.match(reply, /^HTTP\/1\.1 200 /, reply);
+    return JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4)) as {
+      url: string;
+      headers: Record<string, string>;
+    };
+  };
+  // RFC 9112 §3.2.2: the target's authority wins over the Host header, or stands in for a missing one.
+  const other = await answer('GET http://Example.com:8080/a?b=1 HTTP/1.1\r\nHost: elsewhere.example\r\n');
+  assert.equal(other.url, '/a?b=1', 'the upstream gets the origin form');
+  assert.equal(other.headers.host, 'example.com:8080');
+  assert.equal(other.headers['x-forwarded-host'], 'example.com:8080');
+  assert.match(other.headers.forwarded ?? '', /host="example\.com:8080"/);
+  const missing = await answer('GET http://example.com/c HTTP/1.1\r\n');
+  assert.equal(missing.headers.host, 'example.com');
 });
 
 test('no route answers 404 SG_ERR_NO_ROUTE with a short plain body, and logs the code', async (t) => {

@@ -117,3 +117,16 @@ test('responseHeaders drops hop-by-hop headers and appends the sticky cookie aft
   ]);
   assert.deepEqual(responseHeaders(['A', 'b'], undefined), ['A', 'b']);
 });
+
+test('Host field lines are counted; replaceHost sets the one the upstream gets, or adds it', () => {
+  const twice = new RequestHead(['Host', 'a.example', 'host', 'b.example']);
+  assert.equal(twice.hostFields, 2);
+  const head = new RequestHead(['HOST', 'a.example', 'Accept', '*/*']);
+  assert.equal(head.hostFields, 1);
+  head.replaceHost('b.example:81');
+  assert.equal(head.host, 'b.example:81');
+  assert.deepEqual(head.headers, ['HOST', 'b.example:81', 'Accept', '*/*']);
+  const none = new RequestHead(['Accept', '*/*']);
+  none.replaceHost('c.example');
+  assert.deepEqual(none.headers, ['Accept', '*/*', 'host', 'c.example']);
+});

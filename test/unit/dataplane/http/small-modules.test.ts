@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { isValidHost } from '../../../../src/dataplane/http/host-value.js';
 import {
   formatListenAddress,
   isLoopback,
@@ -54,6 +55,29 @@ test('request targets: origin-form, absolute-form, asterisk; anything else is re
   });
   assert.deepEqual(resolveTarget('*', 'h'), { host: 'h', pathAndQuery: '*' });
   assert.equal(resolveTarget('example.com:443', 'h'), undefined);
+  assert.equal(resolveTarget('http://user@example.com/', 'h'), undefined, 'userinfo is refused');
+});
+
+test('Host values: names, IP literals and a port pass; paths, userinfo, spaces do not', () => {
+  for (const ok of [
+    'example.com',
+    'EXAMPLE.com:8080',
+    '10.0.0.1:80',
+    '[::1]',
+    '[2001:db8::1]:443',
+    'a_b.test',
+  ])
+    assert.equal(isValidHost(ok), true, ok);
+  for (const bad of [
+    'example.com/admin',
+    'user@example.com',
+    'a b',
+    'a.test:80:80',
+    'a.test:123456',
+    '[::1',
+    '',
+  ])
+    assert.equal(isValidHost(bad), false, bad);
 });
 
 test('raw response heads: cookie added to a 101; a refusal gets connection: close', () => {
