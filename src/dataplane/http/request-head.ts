@@ -17,6 +17,8 @@ export class RequestHead {
   /** Content-Length as sent; -1 when absent. */
   contentLength = -1;
   chunked = false;
+  /** Transfer-Encoding field lines joined with `, `; empty when absent. */
+  transferEncoding = '';
   expectContinue = false;
   /** The Upgrade header, when the client asks for a protocol switch. */
   upgrade: string | undefined = undefined;
@@ -50,6 +52,7 @@ export class RequestHead {
           break;
         case 'transfer-encoding':
           this.chunked = true;
+          this.transferEncoding = this.transferEncoding === '' ? value : `${this.transferEncoding}, ${value}`;
           break;
         case 'expect':
           this.expectContinue = value.toLowerCase() === '100-continue';

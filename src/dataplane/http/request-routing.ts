@@ -43,6 +43,8 @@ const MISSING_HOST: RoutingFailure = {
   code: 'SG_ERR_BAD_REQUEST',
   message: 'HTTP/1.1 request without a Host header',
 };
+const CHUNKED_ONLY = /^[ \t]*chunked[ \t]*$/i;
+
 const DUPLICATE_HOST: RoutingFailure = {
   route: undefined,
   code: 'SG_ERR_BAD_REQUEST',
@@ -52,6 +54,11 @@ const BAD_HOST: RoutingFailure = {
   route: undefined,
   code: 'SG_ERR_BAD_REQUEST',
   message: 'invalid Host header',
+};
+const TRANSFER_CODING: RoutingFailure = {
+  route: undefined,
+  code: 'SG_ERR_TRANSFER_CODING',
+  message: 'transfer coding other than chunked',
 };
 const NO_ROUTE: RoutingFailure = { route: undefined, code: 'SG_ERR_NO_ROUTE', message: 'no route matches' };
 
@@ -74,6 +81,9 @@ export function routeRequest(
   if (target.host === '') {
     if (req.httpVersionMinor === 1) return MISSING_HOST;
   } else if (!isValidHost(target.host)) return BAD_HOST;
+  // Node's parser removes the final chunked coding and would pass on a body still in the others (gzip, ...)
+  // as if it were plain: RFC 9112 §6.1 answers a coding the gateway does not apply with 501.
+  if (head.chunked && !CHUNKED_ONLY.test(head.transferEncoding)) return TRANSFER_CODING;
   // Absolute-form: the upstream and the forwarding headers see the host the request is routed on.
   if (target.host !== head.host) head.replaceHost(target.host);
   if (table === undefined) return NO_TABLE;

@@ -78,6 +78,27 @@ test('two Host headers, an invalid Host or userinfo in the target get 400 and re
   assert.ok(ok.reply.endsWith('(SG_ERR_NO_ROUTE)\n'), 'an IPv6 literal with a port is a valid Host, routed');
 });
 
+test('a body in a transfer coding besides chunked gets 501 SG_ERR_TRANSFER_CODING; chunked alone is proxied', async (t) => {
+  const { port, logs, upstreamRequests } = await gatewayWithBackend(t);
+  for (const codings of ['gzip, chunked', 'gzip\r\nTransfer-Encoding: chunked']) {
+    const { reply, closed } = await rawExchange(
+      port,
+      `POST / HTTP/1.1\r\nHost: app.example.com\r\nTransfer-Encoding: ${codings}\r\n\r\n3\r\nabc\r\n0\r\n\r\n`,
+    );
+    assert.match(reply, /^HTTP\/1\.1 501 Not Implemented\r\n/, codings);
+    assert.ok(reply.endsWith('(SG_ERR_TRANSFER_CODING)\n'));
+    assert.ok(closed, 'the connection is closed');
+  }
+  assert.equal(logs.filter((l) => l.code === 'SG_ERR_TRANSFER_CODING').length, 2);
+  assert.equal(upstreamRequests(), 0);
+  const chunked = await rawExchange(
+    port,
+    'POST / HTTP/1.1\r\nHost: app.example.com\r\nTransfer-Encoding: Chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n0\r\n\r\n',
+  );
+  assert.match(chunked.reply, /^HTTP\/1\.1 200 /);
+  assert.equal(upstreamRequests(), 1);
+});
+
 test('oversized headers get 431 SG_ERR_HEADERS_TOO_LARGE', async (t) => {
   const { port } = await gatewayWithBackend(t);
   const big = 'x'.repeat(17 * 1024);
