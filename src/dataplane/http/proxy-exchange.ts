@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import type { Selection } from '../compiled-table.js';
 import { endOfTurnWrites } from '../end-of-turn-writes.js';
 import type { UpstreamRequest, UpstreamResponseHandler } from '../upstreams/http1/exchange-handler.js';
+import { ResponseParseError } from '../upstreams/http1/response-parse-error.js';
 import { BodyLimit } from './body-limit.js';
 import type { Entrypoint } from './entrypoint.js';
 import { type HttpErrorCode, sendError } from './error-responses.js';
@@ -84,8 +85,12 @@ export class ProxyExchange implements UpstreamResponseHandler {
 
   onHeaders(statusCode: number, rawHeaders: string[], resume: () => void, statusText: string): void {
     this.#resume = resume;
-    this.#record.upstream!.reportSuccess();
     const headers = responseHeaders(rawHeaders, this.#record.setCookie);
+    if (headers === undefined) {
+      this.#abort!(UNSUPPORTED_CODING);
+      return;
+    }
+    this.#record.upstream!.reportSuccess();
     if (this.#host.closing) headers.push('connection', 'close');
     try {
       this.#res.writeHead(statusCode, statusText || undefined, headers);
@@ -211,7 +216,10 @@ export class ProxyExchange implements UpstreamResponseHandler {
   };
 }
 
-/** The reason undici is given when the client went away mid-exchange. */
+/** The reason the upstream exchange is aborted with when the client went away mid-exchange. */
 const CLIENT_GONE = Object.assign(new Error('client closed the connection'), {
   code: 'SG_ERR_CLIENT_ABORTED',
 });
+
+/** An upstream response body in a coding the gateway cannot pass on (see `responseHeaders`): a 502. */
+const UNSUPPORTED_CODING = new ResponseParseError('transfer coding other than chunked');

@@ -8,6 +8,7 @@ import { appendForwardingHeaders } from './forwarding.js';
 import { isValidHost } from './host-value.js';
 import type { RequestHead } from './request-head.js';
 import { resolveTarget } from './request-target.js';
+import { isChunkedOnly } from './transfer-coding.js';
 import { plainAddress } from './trusted-proxies.js';
 
 /** A request that matched a route; its forwarding headers are in `RequestHead.headers`. */
@@ -43,8 +44,6 @@ const MISSING_HOST: RoutingFailure = {
   code: 'SG_ERR_BAD_REQUEST',
   message: 'HTTP/1.1 request without a Host header',
 };
-const CHUNKED_ONLY = /^[ \t]*chunked[ \t]*$/i;
-
 const DUPLICATE_HOST: RoutingFailure = {
   route: undefined,
   code: 'SG_ERR_BAD_REQUEST',
@@ -81,9 +80,8 @@ export function routeRequest(
   if (target.host === '') {
     if (req.httpVersionMinor === 1) return MISSING_HOST;
   } else if (!isValidHost(target.host)) return BAD_HOST;
-  // Node's parser removes the final chunked coding and would pass on a body still in the others (gzip, ...)
-  // as if it were plain: RFC 9112 §6.1 answers a coding the gateway does not apply with 501.
-  if (head.chunked && !CHUNKED_ONLY.test(head.transferEncoding)) return TRANSFER_CODING;
+  // RFC 9112 §6.1: a transfer coding the gateway does not remove is answered 501.
+  if (head.chunked && !isChunkedOnly(head.transferEncoding)) return TRANSFER_CODING;
   // Absolute-form: the upstream and the forwarding headers see the host the request is routed on.
   if (target.host !== head.host) head.replaceHost(target.host);
   if (table === undefined) return NO_TABLE;

@@ -1,21 +1,28 @@
 import { connectionTokens, removeNamed } from './connection-tokens.js';
+import { isChunkedOnly } from './transfer-coding.js';
 
 /**
  * Turns an upstream response's headers (flat `[name, value, ...]`) into the list node's `writeHead`
  * takes, dropping hop-by-hop headers and adding the sticky `Set-Cookie`, if any.
  * Set-Cookie is appended as its own header so the upstream's cookies stay untouched.
+ * Node frames the body anew, so a chunked response loses its Content-Length too (RFC 9112 §6.3: it
+ * would announce a length the body does not have). `undefined` when the body is in a transfer coding
+ * besides chunked, which the client would get still encoded but framed as plain.
  */
-export function responseHeaders(raw: readonly string[], setCookie: string | undefined): string[] {
+export function responseHeaders(raw: readonly string[], setCookie: string | undefined): string[] | undefined {
   const out: string[] = [];
   let listed: string[] | undefined;
+  let codings: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     switch (name.toLowerCase()) {
       case 'connection':
         listed = connectionTokens(raw[i + 1]!, listed);
         break;
-      case 'keep-alive':
       case 'transfer-encoding':
+        codings = codings === undefined ? raw[i + 1]! : `${codings}, ${raw[i + 1]!}`;
+        break;
+      case 'keep-alive':
       case 'te':
       case 'trailer':
       case 'upgrade':
@@ -25,6 +32,10 @@ export function responseHeaders(raw: readonly string[], setCookie: string | unde
       default:
         out.push(name, raw[i + 1]!);
     }
+  }
+  if (codings !== undefined) {
+    if (!isChunkedOnly(codings)) return undefined;
+    listed = [...(listed ?? []), 'content-length'];
   }
   if (listed !== undefined) removeNamed(out, listed);
   if (setCookie !== undefined) out.push('set-cookie', setCookie);

@@ -314,6 +314,51 @@ test('an upstream that answers garbage gives 502 SG_ERR_UPSTREAM_PROTOCOL', asyn
   assert.ok(logs.some((l) => l.code === 'SG_ERR_UPSTREAM_PROTOCOL'));
 });
 
+test('a chunked response loses its Content-Length; one in another transfer coding gets 502', async (t) => {
+  const answers: Record<string, string> = {
+    '/both':
+      'HTTP/1.1 200 OK\r\nContent-Length: 100\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n',
+    '/gzip': 'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n',
+    '/gzip-only': 'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nabc',
+    '/plain': 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nplain',
+  };
+  const raw = createNetServer((socket) => {
+    socket.on('error', () => {});
+    socket.on('data', (chunk) => {
+      const path = chunk.toString('latin1').split(' ')[1] ?? '';
+      const answer = answers[path]!;
+      if (path === '/gzip-only') socket.end(answer);
+      else socket.write(answer);
+    });
+  });
+  await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => raw.close(() => resolve())));
+  const { port, logs } = await startGateway(
+    t,
+    table(
+      [route('web/default', 'web')],
+      [backend('web', [upstream('task:web1:80', { port: (raw.address() as AddressInfo).port })])],
+    ),
+  );
+  // Pipelined on one client connection: a Content-Length of 100 over a 3-byte body would make the
+  // client read the next response as the rest of this one.
+  const { reply } = await rawExchange(
+    port,
+    'GET /both HTTP/1.1\r\nHost: app.example.com\r\n\r\n' +
+      'GET /plain HTTP/1.1\r\nHost: app.example.com\r\nConnection: close\r\n\r\n',
+  );
+  const [first, second] = reply.split(/(?=HTTP\/1\.1 )/);
+  assert.doesNotMatch(first!, /content-length/i, 'the chunked response has no Content-Length');
+  assert.match(first!, /transfer-encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n$/i);
+  assert.match(second!, /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nplain$/);
+  for (const path of ['/gzip', '/gzip-only']) {
+    const res = await send(port, { path });
+    assert.equal(res.status, 502, path);
+    assert.equal(res.body, '502 Bad Gateway (SG_ERR_UPSTREAM_PROTOCOL)\n');
+  }
+  assert.equal(logs.filter((l) => l.code === 'SG_ERR_UPSTREAM_PROTOCOL').length, 2);
+});
+
 test('HEAD, 204 and 304 responses pass without a body', async (t) => {
   const web = await startServer(t, (req, res) => {
     if (req.url === '/none') res.writeHead(204).end();

@@ -116,6 +116,13 @@ test('responseHeaders drops hop-by-hop headers and appends the sticky cookie aft
     'sg=abc; Path=/',
   ]);
   assert.deepEqual(responseHeaders(['A', 'b'], undefined), ['A', 'b']);
+  const both = ['Content-Length', '9', 'transfer-encoding', 'Chunked', 'A', 'b'];
+  assert.deepEqual(responseHeaders(both, undefined), ['A', 'b'], 'chunked: the length goes');
+  assert.equal(responseHeaders(['Transfer-Encoding', 'gzip, chunked'], undefined), undefined);
+  assert.equal(
+    responseHeaders(['Transfer-Encoding', 'gzip', 'Transfer-Encoding', 'chunked'], undefined),
+    undefined,
+  );
 });
 
 test('Host field lines are counted; replaceHost sets the one the upstream gets, or adds it', () => {
