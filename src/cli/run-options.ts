@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { parseListenAddress } from '../dataplane/http/listen-address.js';
 import { SwarmgateError } from '../errors.js';
 import type { TranslateContext } from '../routing/table.js';
 import { choiceFlag, durationFlag, integerFlag, listFlag, sizeFlag } from './option-values.js';
@@ -92,12 +93,15 @@ export function parseRunOptions(argv: string[]): RunOptions {
   }
   const networks = listFlag(values.network);
   const http = values.http ?? ['0.0.0.0:8080'];
+  const admin = values.admin ?? '127.0.0.1:9180';
+  // Checked here so that a bad address fails before anything starts or warns.
+  for (const address of [...http, admin]) parseListenAddress(address);
   const workers = integerFlag('workers', values.workers ?? '1', 1, 64);
   return {
     ...(values.docker !== undefined ? { docker: values.docker } : {}),
     ...(values.table !== undefined ? { table: values.table } : {}),
     http,
-    admin: values.admin ?? '127.0.0.1:9180',
+    admin,
     ...(values['admin-token-file'] !== undefined ? { adminTokenFile: values['admin-token-file'] } : {}),
     role: choiceFlag('role', values.role ?? 'run', ['run', 'border', 'ingress'] as const),
     ...(networks.length > 0 ? { networks } : {}),

@@ -77,3 +77,13 @@ test('bad values name the flag and the rule', () => {
 test('--docker and --table exclude each other', () => {
   configError(['--docker', 'unix:///x.sock', '--table', 't.json'], /exclusive/);
 });
+
+test('listen addresses are checked with the options, before anything starts', () => {
+  configError(['--http', '127.0.0.1:99999'], /invalid listen address "127\.0\.0\.1:99999"/);
+  configError(
+    ['--http', '0.0.0.0:80', '--http', 'localhost:8080'],
+    /invalid listen address "localhost:8080"/,
+  );
+  configError(['--admin', ':9180'], /invalid listen address ":9180"/);
+  assert.deepEqual(parseRunOptions(['--http', '[::]:80']).http, ['[::]:80']);
+});
