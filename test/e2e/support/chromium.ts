@@ -16,6 +16,7 @@ export const CHROMIUM_PATH = '/usr/bin/chromium';
 const FLAGS = [
   '--no-sandbox', // the tests run as root
   '--disable-gpu',
+  '--disable-dev-shm-usage', // CI machines may have a small /dev/shm
   '--no-first-run',
   // The machine has no route out: background fetches (updates, sync, safe browsing) only add noise.
   '--disable-background-networking',
