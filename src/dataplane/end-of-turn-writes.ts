@@ -1,6 +1,12 @@
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
+/** A response whose head may still be unsent when the turn ends. */
+export interface PendingHead {
+  /** Sends the head now unless a body write or the end has already taken it along. */
+  flushHead(): void;
+}
+
 /**
  * Holds the data plane's writes until the end of the current event-loop turn (`setImmediate`: after
  * every I/O callback of this poll phase), then flushes them back to back. Each write that reaches a
@@ -12,6 +18,7 @@ class EndOfTurnWrites {
   readonly #corked: Socket[] = [];
   readonly #ends: ServerResponse[] = [];
   readonly #lastPieces: (Buffer | undefined)[] = [];
+  readonly #heads: PendingHead[] = [];
   #scheduled = false;
 
   /** Corks `socket` now and uncorks it at the end of the turn. */
@@ -25,6 +32,16 @@ class EndOfTurnWrites {
   end(res: ServerResponse, last: Buffer | undefined): void {
     this.#ends.push(res);
     this.#lastPieces.push(last);
+    this.#schedule();
+  }
+
+  /**
+   * Lets `pending` send its head at the end of the turn, after the turn's ends. Node sends a head with
+   * the first body write; a streaming response (server-sent events, long polling) whose body has not
+   * started by then would otherwise reach the client only with its first byte.
+   */
+  head(pending: PendingHead): void {
+    this.#heads.push(pending);
     this.#schedule();
   }
 
@@ -51,6 +68,9 @@ class EndOfTurnWrites {
     }
     ends.length = 0;
     pieces.length = 0;
+    const heads = this.#heads;
+    for (let i = 0; i < heads.length; i++) heads[i]!.flushHead();
+    heads.length = 0;
   };
 }
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Selection } from '../compiled-table.js';
-import { endOfTurnWrites } from '../end-of-turn-writes.js';
+import { endOfTurnWrites, type PendingHead } from '../end-of-turn-writes.js';
 import type { UpstreamRequest, UpstreamResponseHandler } from '../upstreams/http1/exchange-handler.js';
 import { ResponseParseError } from '../upstreams/http1/response-parse-error.js';
 import { BodyLimit } from './body-limit.js';
@@ -21,7 +21,7 @@ import type { ExchangePhase } from './upstream-errors.js';
  * @example
  * new ProxyExchange(req, res, settings, gateway, 'http').start();
  */
-export class ProxyExchange implements UpstreamResponseHandler {
+export class ProxyExchange implements UpstreamResponseHandler, PendingHead {
   readonly #res: ServerResponse;
   readonly #host: ExchangeHost;
   readonly #entrypoint: Entrypoint;
@@ -35,6 +35,8 @@ export class ProxyExchange implements UpstreamResponseHandler {
   #resume: (() => void) | undefined;
   #awaitingDrain = false;
   #clientGone = false;
+  /** A body write has gone out (and taken the head along). */
+  #bodyStarted = false;
 
   constructor(
     req: IncomingMessage,
@@ -100,9 +102,17 @@ export class ProxyExchange implements UpstreamResponseHandler {
       return;
     }
     this.#phase = 'streaming-response';
+    endOfTurnWrites.head(this);
+  }
+
+  /** At the end of the turn that brought the head: sends it alone if no body byte came with it. */
+  flushHead(): void {
+    const res = this.#res;
+    if (!this.#bodyStarted && !res.writableEnded && !res.destroyed) res.flushHeaders();
   }
 
   onData(chunk: Buffer): boolean {
+    this.#bodyStarted = true;
     if (this.#res.write(chunk)) return true;
     if (!this.#awaitingDrain) {
       this.#awaitingDrain = true;

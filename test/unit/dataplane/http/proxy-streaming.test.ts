@@ -153,6 +153,27 @@ test('chunked bodies stream through both ways, chunk by chunk', async (t) => {
   assert.match(rest.toString(), /done/);
 });
 
+test('a response head reaches the client before its body starts (server-sent events, long polling)', async (t) => {
+  const release = deferred<void>();
+  const web = await startServer(t, async (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.flushHeaders();
+    await release.promise;
+    res.end('data: first\n\n');
+  });
+  const { port } = await startGateway(t, singleBackendTable(web.port));
+  const client = await rawSocket(t, port);
+  client.write('GET /events HTTP/1.1\r\nHost: app.example.com\r\n\r\n');
+  // The upstream holds its body until the client has the head: without the head flush this waits forever.
+  const head = await readUntil(client, (r) => r.includes('\r\n\r\n'));
+  assert.match(head.toString(), /^HTTP\/1\.1 200 OK\r\n/);
+  assert.match(head.toString(), /\r\ncontent-type: text\/event-stream\r\n/);
+  assert.ok(head.toString().endsWith('\r\n\r\n'), 'the head came alone');
+  release.resolve();
+  const body = await readUntil(client, (r) => r.includes('\r\n0\r\n\r\n'));
+  assert.match(body.toString(), /data: first/);
+});
+
 test('Expect: 100-continue: the gateway routes first, then lets the body come, and the upstream never sees Expect', async (t) => {
   const web = await startServer(t, async (req, res) => {
     let body = '';
