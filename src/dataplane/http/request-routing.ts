@@ -29,37 +29,17 @@ export interface RoutingFailure {
   message: string;
 }
 
-const BAD_TARGET: RoutingFailure = {
-  route: undefined,
-  code: 'SG_ERR_BAD_REQUEST',
-  message: 'invalid request target',
-};
-const NO_TABLE: RoutingFailure = {
-  route: undefined,
-  code: 'SG_ERR_NO_UPSTREAM',
-  message: 'no routing table loaded yet',
-};
-const MISSING_HOST: RoutingFailure = {
-  route: undefined,
-  code: 'SG_ERR_BAD_REQUEST',
-  message: 'HTTP/1.1 request without a Host header',
-};
-const DUPLICATE_HOST: RoutingFailure = {
-  route: undefined,
-  code: 'SG_ERR_BAD_REQUEST',
-  message: 'more than one Host header',
-};
-const BAD_HOST: RoutingFailure = {
-  route: undefined,
-  code: 'SG_ERR_BAD_REQUEST',
-  message: 'invalid Host header',
-};
-const TRANSFER_CODING: RoutingFailure = {
-  route: undefined,
-  code: 'SG_ERR_TRANSFER_CODING',
-  message: 'transfer coding other than chunked',
-};
-const NO_ROUTE: RoutingFailure = { route: undefined, code: 'SG_ERR_NO_ROUTE', message: 'no route matches' };
+function refusal(code: HttpErrorCode, message: string): RoutingFailure {
+  return { route: undefined, code, message };
+}
+
+const BAD_TARGET = refusal('SG_ERR_BAD_REQUEST', 'invalid request target');
+const NO_TABLE = refusal('SG_ERR_NO_UPSTREAM', 'no routing table loaded yet');
+const MISSING_HOST = refusal('SG_ERR_BAD_REQUEST', 'HTTP/1.1 request without a Host header');
+const DUPLICATE_HOST = refusal('SG_ERR_BAD_REQUEST', 'more than one Host header');
+const BAD_HOST = refusal('SG_ERR_BAD_REQUEST', 'invalid Host header');
+const TRANSFER_CODING = refusal('SG_ERR_TRANSFER_CODING', 'transfer coding other than chunked');
+const NO_ROUTE = refusal('SG_ERR_NO_ROUTE', 'no route matches');
 
 /**
  * Matches a request against `table` and, on a match, appends this hop's forwarding headers to

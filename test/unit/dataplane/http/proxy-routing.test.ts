@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import { type AddressInfo, createServer as createNetServer } from 'node:net';
-import { test } from 'node:test';
+import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
+import { type TestContext, test } from 'node:test';
 import { UpstreamRegistry } from '../../../../src/dataplane/upstreams/upstream-registry.js';
 import { closedPort, startServer } from '../upstreams/servers.js';
 import { backend, registryOptions, route, table, upstream } from '../upstreams/table-fixtures.js';
@@ -295,19 +295,23 @@ test('listens on several entrypoints, IPv4 and IPv6', async (t) => {
   assert.equal(headers.forwarded, 'for="[::1]";host=app.example.com;proto=http');
 });
 
-test('an upstream that answers garbage gives 502 SG_ERR_UPSTREAM_PROTOCOL', async (t) => {
-  const garbage = createNetServer((socket) => {
-    socket.on('data', () => socket.end('NOT HTTP AT ALL\r\n\r\n'));
+/** A gateway whose one upstream is a raw TCP server: `answer` gets each request's bytes. */
+async function gatewayOverRawUpstream(t: TestContext, answer: (socket: Socket, request: string) => void) {
+  const raw = createNetServer((socket) => {
+    socket.on('error', () => {});
+    socket.on('data', (chunk: Buffer) => answer(socket, chunk.toString('latin1')));
   });
-  await new Promise<void>((resolve) => garbage.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => garbage.close(() => resolve())));
-  const { port, logs } = await startGateway(
+  await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => raw.close(() => resolve())));
+  const port = (raw.address() as AddressInfo).port;
+  return startGateway(
     t,
-    table(
-      [route('web/default', 'web')],
-      [backend('web', [upstream('task:web1:80', { port: (garbage.address() as AddressInfo).port })])],
-    ),
+    table([route('web/default', 'web')], [backend('web', [upstream('task:web1:80', { port })])]),
   );
+}
+
+test('an upstream that answers garbage gives 502 SG_ERR_UPSTREAM_PROTOCOL', async (t) => {
+  const { port, logs } = await gatewayOverRawUpstream(t, (socket) => socket.end('NOT HTTP AT ALL\r\n\r\n'));
   const res = await send(port);
   assert.equal(res.status, 502);
   assert.equal(res.body, '502 Bad Gateway (SG_ERR_UPSTREAM_PROTOCOL)\n');
@@ -322,24 +326,11 @@ test('a chunked response loses its Content-Length; one in another transfer codin
     '/gzip-only': 'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nabc',
     '/plain': 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nplain',
   };
-  const raw = createNetServer((socket) => {
-    socket.on('error', () => {});
-    socket.on('data', (chunk) => {
-      const path = chunk.toString('latin1').split(' ')[1] ?? '';
-      const answer = answers[path]!;
-      if (path === '/gzip-only') socket.end(answer);
-      else socket.write(answer);
-    });
+  const { port, logs } = await gatewayOverRawUpstream(t, (socket, request) => {
+    const path = request.split(' ')[1] ?? '';
+    if (path === '/gzip-only') socket.end(answers[path]!);
+    else socket.write(answers[path]!);
   });
-  await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => raw.close(() => resolve())));
-  const { port, logs } = await startGateway(
-    t,
-    table(
-      [route('web/default', 'web')],
-      [backend('web', [upstream('task:web1:80', { port: (raw.address() as AddressInfo).port })])],
-    ),
-  );
   // Pipelined on one client connection: a Content-Length of 100 over a 3-byte body would make the
   // client read the next response as the rest of this one.
   const { reply } = await rawExchange(
