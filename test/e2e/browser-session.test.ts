@@ -23,8 +23,9 @@ async function visit(page: Page, url: string, how: 'goto' | 'reload' = 'goto'): 
 
 // A real browser (Debian's Chromium) through `swarmgate run` on the host to three whoami tasks: the
 // sticky cookie as the browser stores and sends it, a WebSocket framed by the browser's own
-// implementation, and a re-pin the browser takes over when its task is scaled away.
-test('browser session through the gateway: sticky cookie, WebSocket, re-pin', async (t) => {
+// implementation, a server-sent event stream that must open before its first event, and a re-pin the
+// browser takes over when its task is scaled away.
+test('browser session through the gateway: sticky cookie, WebSocket, event stream, re-pin', async (t) => {
   const { rig, gw, service, routeId, tasks, cookieName } = await stickyStack(t, 'e2ebrowser');
   const browser = await launchChromium();
   t.after(() => browser.close());
@@ -96,6 +97,43 @@ test('browser session through the gateway: sticky cookie, WebSocket, re-pin', as
       st.diagnostic(`${run.echoes.length} messages echoed by ${run.hello}`);
     },
   );
+
+  await t.test("a page's event stream opens on the session's task before its first event", async (st) => {
+    // whoami sends the event only when /release reaches the task holding the stream, and the page asks
+    // for the release only once the stream is open: the head must reach the browser on its own.
+    const run = await first.page.evaluate(
+      (id) =>
+        new Promise<{ released: unknown; hello: string }>((resolve, reject) => {
+          const page = globalThis as unknown as PageGlobals;
+          const timer = setTimeout(
+            () => reject(new Error('the event stream did not open within 10 s')),
+            10_000,
+          );
+          const events = new page.EventSource(`/events/${id}`);
+          const message = new Promise<string>((got) => {
+            events.onmessage = (event) => got(event.data);
+          });
+          events.onopen = () => {
+            page
+              .fetch(`/release/${id}`)
+              .then((res) => res.json())
+              .then(async (answer) => {
+                const data = await message;
+                clearTimeout(timer);
+                events.close();
+                resolve({
+                  released: (answer as { released: unknown }).released,
+                  hello: (JSON.parse(data) as { hello: string }).hello,
+                });
+              }, reject);
+          };
+        }),
+      `e2e-${process.pid}`,
+    );
+    assert.equal(run.released, true, 'the release reached the task that holds the stream');
+    assert.equal(run.hello, first.task, "the stream runs on the session's task");
+    st.diagnostic(`event stream opened, then released on ${run.hello}`);
+  });
 
   await t.test('new browser profiles are spread over every task', async (st) => {
     const counts = new Map<string, number>([[first.task, 1]]);

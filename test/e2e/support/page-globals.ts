@@ -16,7 +16,16 @@ export interface PageWebSocket {
   onclose: ((event: { code: number }) => void) | null;
 }
 
+/** The part of the browser's EventSource (server-sent events) the tests use. */
+export interface PageEventSource {
+  close(): void;
+  onopen: (() => void) | null;
+  onmessage: ((event: { data: string }) => void) | null;
+}
+
 export interface PageGlobals {
   document: { cookie: string };
   WebSocket: new (url: string) => PageWebSocket;
+  EventSource: new (url: string) => PageEventSource;
+  fetch(url: string): Promise<{ json(): Promise<unknown> }>;
 }

@@ -7,6 +7,9 @@
 //   GET /health      200
 //   /status/NNN      answers with status NNN
 //   /delay/MS        waits MS milliseconds, then answers
+//   GET /events/ID   a server-sent event stream: the head at once, then {"hello": name} as one event
+//                    only when GET /release/ID reaches this task (so only once the client saw the head)
+//   GET /release/ID  releases that event; answers {"released": true|false}
 //   Upgrade: websocket (any path): sends {"hello": name} once, then echoes every message as is.
 // Listens on PORT (default 80). SIGTERM closes the server and exits 0.
 import { createHash } from 'node:crypto';
@@ -24,7 +27,31 @@ const identity = {
     .map((a) => a.address),
 };
 
+/** Event streams waiting for their release, by ID. */
+const streams = new Map();
+
+function openStream(id, req, res) {
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-store',
+    'x-whoami-name': identity.name,
+  });
+  res.flushHeaders();
+  streams.set(id, res);
+  req.on('close', () => streams.delete(id));
+}
+
+function release(id, res) {
+  const stream = streams.get(id);
+  stream?.write(`data: ${JSON.stringify({ hello: identity.name })}\n\n`);
+  res.writeHead(200, { 'content-type': 'application/json', 'x-whoami-name': identity.name });
+  res.end(`${JSON.stringify({ released: stream !== undefined })}\n`);
+}
+
 const server = createServer((req, res) => {
+  const [, stream, id] = /^\/(events|release)\/([\w-]+)$/.exec(req.url ?? '') ?? [];
+  if (stream === 'events') return openStream(id, req, res);
+  if (stream === 'release') return release(id, res);
   let bodyBytes = 0;
   req.on('data', (chunk) => {
     bodyBytes += chunk.length;
@@ -148,6 +175,7 @@ server.on('upgrade', (req, socket, head) => {
 process.on('SIGTERM', () => {
   server.close(() => process.exit(0));
   server.closeIdleConnections();
+  for (const stream of streams.values()) stream.end();
   for (const socket of sockets) closeWith(socket, 1001);
   // Busy keep-alive clients must not hold the task past docker's stop grace period.
   setTimeout(() => process.exit(0), 5000).unref();
