@@ -84,7 +84,7 @@ export class RequestHead {
           fwd.forwarded = fwd.forwarded === undefined ? value : `${fwd.forwarded}, ${value}`;
           break;
         default:
-          if (!isProxyHeader(name)) out.push(name, value);
+          if (!isProxyHeader(name) && !isForwardingAlias(name)) out.push(name, value);
       }
     }
     if (listed !== undefined) removeNamed(out, listed);
@@ -110,6 +110,22 @@ export class RequestHead {
   get hasBody(): boolean {
     return this.chunked || this.contentLength > 0;
   }
+}
+
+const FORWARDING = new Set([
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-forwarded-port',
+  'x-real-ip',
+]);
+
+/**
+ * `X_Forwarded_For` and the like: CGI-style backends (PHP, WSGI, Rack) read `_` and `-` alike, so a
+ * client could set a forwarding header the gateway did not vet. Dropped, as nginx drops names with `_`.
+ */
+function isForwardingAlias(name: string): boolean {
+  return name.includes('_') && FORWARDING.has(name.replaceAll('_', '-').toLowerCase());
 }
 
 function isProxyHeader(name: string): boolean {

@@ -137,3 +137,20 @@ test('Host field lines are counted; replaceHost sets the one the upstream gets, 
   none.replaceHost('c.example');
   assert.deepEqual(none.headers, ['Accept', '*/*', 'host', 'c.example']);
 });
+
+test('forwarding headers spelt with underscores are dropped; other underscore names pass', () => {
+  const head = new RequestHead([
+    'Host',
+    'example.com',
+    'X_Forwarded_For',
+    '6.6.6.6',
+    'x-real_ip',
+    '6.6.6.6',
+    'X_FORWARDED_PROTO',
+    'https',
+    'X_Custom',
+    'kept',
+  ]);
+  assert.deepEqual(head.headers, ['Host', 'example.com', 'X_Custom', 'kept']);
+  assert.equal(head.forwarding.xForwardedFor, undefined, 'an alias is not read as the header either');
+});
