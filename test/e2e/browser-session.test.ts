@@ -23,9 +23,9 @@ async function visit(page: Page, url: string, how: 'goto' | 'reload' = 'goto'): 
 
 // A real browser (Debian's Chromium) through `swarmgate run` on the host to three whoami tasks: the
 // sticky cookie as the browser stores and sends it, a WebSocket framed by the browser's own
-// implementation, a server-sent event stream that must open before its first event, and a re-pin the
-// browser takes over when its task is scaled away.
-test('browser session through the gateway: sticky cookie, WebSocket, event stream, re-pin', async (t) => {
+// implementation, a server-sent event stream that must open before its first event, a re-pin the
+// browser takes over when its task is scaled away, and a WebSocket that outlives its task's restart.
+test('browser session through the gateway: sticky cookie, WebSocket, event stream, re-pin, restart', async (t) => {
   const { rig, gw, service, routeId, tasks, cookieName } = await stickyStack(t, 'e2ebrowser');
   const browser = await launchChromium();
   t.after(() => browser.close());
@@ -174,6 +174,69 @@ test('browser session through the gateway: sticky cookie, WebSocket, event strea
         assert.equal((await visit(session.page, `${origin}/again`)).name, survivor, 'and keeps it');
       }
       st.diagnostic(`${sessions.length} profiles, ${repinned} re-pinned to ${survivor}, no error page`);
+    },
+  );
+
+  await t.test(
+    "a WebSocket closed by its task's rolling restart reconnects to the new task and takes its pin",
+    async (st) => {
+      const url = `ws://${HOST}:${gw.port}/ws`;
+      const [before] = (await rig.tasks(service)).map((task) => task.name);
+      const opened = await first.page.evaluate(
+        (url) =>
+          new Promise<string>((resolve, reject) => {
+            const page = globalThis as unknown as PageGlobals;
+            const ws = new page.WebSocket(url);
+            page.wsClosed = new Promise<number>((closed) => {
+              ws.onclose = (event) => closed(event.code);
+            });
+            ws.onmessage = (event) => resolve((JSON.parse(event.data) as { hello: string }).hello);
+            ws.onerror = () => reject(new Error(`WebSocket ${url} failed`));
+          }),
+        url,
+      );
+      assert.equal(opened, before, 'the WebSocket runs on the one task left');
+      const pin = (await stickyCookie(first.context))?.value;
+      await rig.docker([
+        'service',
+        'update',
+        '--detach',
+        '--update-order',
+        'start-first',
+        '--force',
+        service,
+      ]);
+      // Swarm starts the new task, then stops the old one: whoami closes its WebSockets with 1001.
+      const reconnect = await first.page.evaluate(async (url) => {
+        const page = globalThis as unknown as PageGlobals;
+        const closeCode = await page.wsClosed!;
+        for (let attempt = 1; attempt <= 50; attempt++) {
+          try {
+            const hello = await new Promise<string>((resolve, reject) => {
+              const ws = new page.WebSocket(url);
+              ws.onmessage = (event) => {
+                resolve((JSON.parse(event.data) as { hello: string }).hello);
+                ws.close(1000);
+              };
+              ws.onerror = () => reject(new Error('failed'));
+            });
+            return { closeCode, hello, attempt };
+          } catch {
+            await new Promise<void>((wait) => page.setTimeout(wait, 200));
+          }
+        }
+        throw new Error('no WebSocket within 50 attempts');
+      }, url);
+      await rig.waitConverged(service, { timeoutMs: 60_000 });
+      const [after] = (await rig.tasks(service)).map((task) => task.name);
+      assert.equal(reconnect.closeCode, 1001, 'the stopping task said it was going away');
+      assert.notEqual(after, before, 'the task was replaced');
+      assert.equal(reconnect.hello, after, 'the reconnect reached the new task');
+      assert.equal(reconnect.attempt, 1, 'the first reconnect succeeded: no error reached the page');
+      const repin = (await stickyCookie(first.context))?.value;
+      assert.ok(repin && repin !== pin, "the browser took the new pin from the upgrade's 101");
+      assert.equal((await visit(first.page, `${origin}/after-restart`)).name, after, 'HTTP follows the pin');
+      st.diagnostic(`WebSocket on ${before} closed with ${reconnect.closeCode}; reconnected to ${after}`);
     },
   );
 });

@@ -24,6 +24,9 @@ export interface PageEventSource {
 }
 
 export interface PageGlobals {
+  /** Test-owned page state: the close code of a WebSocket a test keeps open across evaluations. */
+  wsClosed?: Promise<number>;
+  setTimeout(callback: () => void, ms: number): unknown;
   document: { cookie: string };
   WebSocket: new (url: string) => PageWebSocket;
   EventSource: new (url: string) => PageEventSource;
