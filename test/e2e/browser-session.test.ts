@@ -197,15 +197,7 @@ test('browser session through the gateway: sticky cookie, WebSocket, event strea
       );
       assert.equal(opened, before, 'the WebSocket runs on the one task left');
       const pin = (await stickyCookie(first.context))?.value;
-      await rig.docker([
-        'service',
-        'update',
-        '--detach',
-        '--update-order',
-        'start-first',
-        '--force',
-        service,
-      ]);
+      await rig.rollingUpdate(service, 'start-first', ['--force']);
       // Swarm starts the new task, then stops the old one: whoami closes its WebSockets with 1001.
       const reconnect = await first.page.evaluate(async (url) => {
         const page = globalThis as unknown as PageGlobals;

@@ -137,16 +137,7 @@ test('discovery follows a real swarm: deploy, scale, rolling update, manager doc
         };
         watcher.on('snapshot', onSnapshot);
         t.after(() => watcher.off('snapshot', onSnapshot));
-        await rig.docker([
-          'service',
-          'update',
-          '--detach',
-          '--update-order',
-          order,
-          '--env-add',
-          `ROLLOUT=${round + 2}`,
-          serviceName,
-        ]);
+        await rig.rollingUpdate(serviceName, order, ['--env-add', `ROLLOUT=${round + 2}`]);
 
         const isDraining = (task: TaskInfo) =>
           old.has(task.id) && task.desiredState === 'shutdown' && task.state === 'running';

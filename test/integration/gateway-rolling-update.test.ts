@@ -36,18 +36,12 @@ test('rolling updates under load: zero non-2xx responses and zero transport erro
         { request: { host: HOST }, rate: RATE, minDurationMs: LOAD_MS },
         async ({ mark }) => {
           mark(`docker service update --update-order ${order} ${change.join(' ')}`);
-          await rig.docker([
-            'service',
-            'update',
-            '--detach',
-            '--update-order',
-            order,
+          await rig.rollingUpdate(service, order, [
             '--update-parallelism',
             '1',
             '--update-delay',
             '2s',
             ...change,
-            service,
           ]);
           await waitReplaced(rig, service, before, REPLICAS);
           mark('swarm converged: every task replaced');

@@ -123,18 +123,12 @@ test('task mode: swarmgate as a swarm service reaches tasks by their overlay IPs
     const marks: Array<[number, string]> = [];
     await sleep(3_000);
     marks.push([Date.now(), 'docker service update --update-order start-first --force']);
-    await rig.docker([
-      'service',
-      'update',
-      '--detach',
-      '--update-order',
-      'start-first',
+    await rig.rollingUpdate(webService, 'start-first', [
       '--update-parallelism',
       '1',
       '--update-delay',
       '2s',
       '--force',
-      webService,
     ]);
     await waitReplaced(rig, webService, before, REPLICAS);
     marks.push([Date.now(), 'swarm converged']);

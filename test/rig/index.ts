@@ -125,6 +125,19 @@ export class Rig {
     });
   }
 
+  /**
+   * Starts a rolling update of `service` and returns without waiting for it: `docker service update
+   * --detach --update-order ORDER ...change SERVICE`, where `change` is what changes and how the
+   * update proceeds (`['--force']`, `['--env-add', 'X=1']`, `['--update-delay', '2s']`).
+   */
+  rollingUpdate(
+    service: string,
+    order: 'start-first' | 'stop-first',
+    change: readonly string[],
+  ): Promise<string> {
+    return this.docker(['service', 'update', '--detach', '--update-order', order, ...change, service]);
+  }
+
   /** `docker stack deploy` of a compose file (YAML or JSON text); images are never resolved against a registry. */
   async deployStack(name: string, compose: string): Promise<void> {
     await this.docker(['stack', 'deploy', '--resolve-image', 'never', '--compose-file', '-', name], {
