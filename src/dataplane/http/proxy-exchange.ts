@@ -87,7 +87,7 @@ export class ProxyExchange implements UpstreamResponseHandler, PendingHead {
 
   onHeaders(statusCode: number, rawHeaders: string[], resume: () => void, statusText: string): void {
     this.#resume = resume;
-    const headers = responseHeaders(rawHeaders, this.#record.setCookie);
+    const headers = responseHeaders(rawHeaders, this.#record.setCookie, statusCode);
     if (headers === undefined) {
       this.#abort!(UNSUPPORTED_CODING);
       return;

@@ -7,9 +7,14 @@ import { isChunkedOnly } from './transfer-coding.js';
  * Set-Cookie is appended as its own header so the upstream's cookies stay untouched.
  * Node frames the body anew, so a chunked response loses its Content-Length too (RFC 9112 §6.3: it
  * would announce a length the body does not have). `undefined` when the body is in a transfer coding
- * besides chunked, which the client would get still encoded but framed as plain.
+ * besides chunked, which the client would get still encoded but framed as plain. A 204 never carries a
+ * Content-Length (RFC 9110 §8.6).
  */
-export function responseHeaders(raw: readonly string[], setCookie: string | undefined): string[] | undefined {
+export function responseHeaders(
+  raw: readonly string[],
+  setCookie: string | undefined,
+  status: number,
+): string[] | undefined {
   const out: string[] = [];
   let listed: string[] | undefined;
   let codings: string | undefined;
@@ -33,10 +38,8 @@ export function responseHeaders(raw: readonly string[], setCookie: string | unde
         out.push(name, raw[i + 1]!);
     }
   }
-  if (codings !== undefined) {
-    if (!isChunkedOnly(codings)) return undefined;
-    listed = [...(listed ?? []), 'content-length'];
-  }
+  if (codings !== undefined && !isChunkedOnly(codings)) return undefined;
+  if (codings !== undefined || status === 204) listed = [...(listed ?? []), 'content-length'];
   if (listed !== undefined) removeNamed(out, listed);
   if (setCookie !== undefined) out.push('set-cookie', setCookie);
   return out;

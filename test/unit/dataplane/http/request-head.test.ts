@@ -107,7 +107,7 @@ test('responseHeaders drops hop-by-hop headers and appends the sticky cookie aft
     'Set-Cookie',
     'app=1',
   ];
-  assert.deepEqual(responseHeaders(raw, 'sg=abc; Path=/'), [
+  assert.deepEqual(responseHeaders(raw, 'sg=abc; Path=/', 200), [
     'Content-Type',
     'text/plain',
     'Set-Cookie',
@@ -115,12 +115,14 @@ test('responseHeaders drops hop-by-hop headers and appends the sticky cookie aft
     'set-cookie',
     'sg=abc; Path=/',
   ]);
-  assert.deepEqual(responseHeaders(['A', 'b'], undefined), ['A', 'b']);
+  assert.deepEqual(responseHeaders(['A', 'b'], undefined, 200), ['A', 'b']);
   const both = ['Content-Length', '9', 'transfer-encoding', 'Chunked', 'A', 'b'];
-  assert.deepEqual(responseHeaders(both, undefined), ['A', 'b'], 'chunked: the length goes');
-  assert.equal(responseHeaders(['Transfer-Encoding', 'gzip, chunked'], undefined), undefined);
+  assert.deepEqual(responseHeaders(both, undefined, 200), ['A', 'b'], 'chunked: the length goes');
+  assert.deepEqual(responseHeaders(['Content-Length', '3', 'A', 'b'], undefined, 204), ['A', 'b'], '204');
+  assert.deepEqual(responseHeaders(['Content-Length', '3'], undefined, 304), ['Content-Length', '3'], '304');
+  assert.equal(responseHeaders(['Transfer-Encoding', 'gzip, chunked'], undefined, 200), undefined);
   assert.equal(
-    responseHeaders(['Transfer-Encoding', 'gzip', 'Transfer-Encoding', 'chunked'], undefined),
+    responseHeaders(['Transfer-Encoding', 'gzip', 'Transfer-Encoding', 'chunked'], undefined, 200),
     undefined,
   );
 });
