@@ -39,6 +39,9 @@ export class HttpListener {
     this.#settings = settings;
     this.#host = host;
     this.server = createServer(serverOptions(limits));
+    // Node keeps only the first 2000 header lines by default and drops the rest unseen (a late
+    // `Transfer-Encoding` included, so a body would be lost); the head size limit bounds them instead.
+    this.server.maxHeadersCount = 0;
     this.server.on('request', this.#onRequest);
     this.server.on('checkContinue', this.#onRequest);
     this.server.on('upgrade', this.#onUpgrade);

@@ -174,6 +174,23 @@ test('a response head reaches the client before its body starts (server-sent eve
   assert.match(body.toString(), /data: first/);
 });
 
+test('a head of more than 2000 header lines reaches the upstream whole, body and all', async (t) => {
+  const web = await startServer(t, async (req, res) => {
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    res.end(body);
+  });
+  const { port } = await startGateway(t, singleBackendTable(web.port));
+  const lines = Array.from({ length: 2100 }, (_, i) => `x${i % 10}: y\r\n`).join('');
+  const { reply } = await rawExchange(
+    port,
+    `POST / HTTP/1.1\r\nHost: app.example.com\r\n${lines}Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n` +
+      '5\r\nhello\r\n0\r\n\r\n',
+  );
+  // The gateway forwards the body only if it saw the Transfer-Encoding after the 2000th line.
+  assert.ok(reply.endsWith('\r\n\r\nhello'), reply.slice(0, 200));
+});
+
 test('Expect: 100-continue: the gateway routes first, then lets the body come, and the upstream never sees Expect', async (t) => {
   const web = await startServer(t, async (req, res) => {
     let body = '';
