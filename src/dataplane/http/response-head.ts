@@ -39,7 +39,10 @@ export function responseHeaders(
     }
   }
   if (codings !== undefined && !isChunkedOnly(codings)) return undefined;
-  if (codings !== undefined || status === 204) listed = [...(listed ?? []), 'content-length'];
+  if (codings !== undefined || status === 204) {
+    listed ??= [];
+    listed.push('content-length');
+  }
   if (listed !== undefined) removeNamed(out, listed);
   if (setCookie !== undefined) out.push('set-cookie', setCookie);
   return out;
