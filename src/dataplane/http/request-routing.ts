@@ -7,6 +7,7 @@ import type { ExchangeSettings } from './exchange-settings.js';
 import { appendForwardingHeaders } from './forwarding.js';
 import { isValidHost } from './host-value.js';
 import type { RequestHead } from './request-head.js';
+import { normalizePath } from './request-path.js';
 import { resolveTarget } from './request-target.js';
 import { isChunkedOnly } from './transfer-coding.js';
 import { plainAddress } from './trusted-proxies.js';
@@ -15,7 +16,7 @@ import { plainAddress } from './trusted-proxies.js';
 export interface RoutedRequest {
   route: CompiledRoute;
   forwardPath: string;
-  /** Host and path+query the request was routed on. */
+  /** Host and path+query the request was routed on (the path normalised, see `normalizePath`). */
   host: string;
   pathAndQuery: string;
   /** The client reached the edge over https (own TLS, or a trusted proxy's `X-Forwarded-Proto`). */
@@ -64,8 +65,10 @@ export function routeRequest(
   if (head.chunked && !isChunkedOnly(head.transferEncoding)) return TRANSFER_CODING;
   // Absolute-form: the upstream and the forwarding headers see the host the request is routed on.
   if (target.host !== head.host) head.replaceHost(target.host);
+  const pathAndQuery = normalizePath(target.pathAndQuery);
+  if (typeof pathAndQuery !== 'string') return refusal('SG_ERR_BAD_REQUEST', pathAndQuery.reason);
   if (table === undefined) return NO_TABLE;
-  const match = table.match(target.host, target.pathAndQuery);
+  const match = table.match(target.host, pathAndQuery);
   if (requestStartChannel.hasSubscribers) {
     requestStartChannel.publish({
       method: req.method,
@@ -83,7 +86,7 @@ export function routeRequest(
     route: match.route,
     forwardPath: match.forwardPath,
     host: target.host,
-    pathAndQuery: target.pathAndQuery,
+    pathAndQuery,
     secure: proto === 'https',
   };
 }

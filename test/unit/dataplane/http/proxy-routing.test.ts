@@ -46,6 +46,52 @@ test('routes by host and path, strips the prefix when asked', async (t) => {
   assert.equal(JSON.parse((await send(port, { host: 'a.example.org', path: '/x' })).body).name, 'web');
 });
 
+test('a path is routed and forwarded with its dot segments resolved; an ambiguous one is refused', async (t) => {
+  const shop = await echoBackend(t, 'shop');
+  const web = await echoBackend(t, 'web');
+  const { port, logs } = await startGateway(
+    t,
+    table(
+      [
+        route('shop/default', 'shop', {
+          hosts: ['example.com'],
+          path: '/shop',
+          stripPath: true,
+          priority: 2,
+        }),
+        route('web/default', 'web', { hosts: ['example.com'], priority: 1 }),
+      ],
+      [
+        backend('shop', [upstream('task:shop1:80', { port: shop.port })]),
+        backend('web', [upstream('task:web1:80', { port: web.port })]),
+      ],
+    ),
+  );
+  const reached = async (path: string) => {
+    const response = await send(port, { host: 'example.com', path });
+    assert.equal(response.status, 200, path);
+    return JSON.parse(response.body) as { name: string; url: string };
+  };
+  // Routed raw, these would reach the shop service, which resolves them to its own /admin.
+  const admin = await reached('/shop/../admin');
+  assert.deepEqual([admin.name, admin.url], ['web', '/admin']);
+  assert.equal((await reached('/shop/%2e%2e/admin?x=1')).name, 'web');
+  const cart = await reached('/x/../shop/./%63art?id=/../7');
+  assert.deepEqual(
+    [cart.name, cart.url],
+    ['shop', '/cart?id=/../7'],
+    'strip-path applies to the resolved path',
+  );
+  const queue = await reached('/shop/queues/%2f/orders');
+  assert.deepEqual([queue.name, queue.url], ['shop', '/queues/%2F/orders'], 'an encoded slash passes');
+  for (const path of ['/shop/..%2Fadmin', '/shop/%zz', '/shop/a%00']) {
+    const { reply, closed } = await rawExchange(port, `GET ${path} HTTP/1.1\r\nHost: example.com\r\n\r\n`);
+    assert.match(reply, /^HTTP\/1\.1 400 .*SG_ERR_BAD_REQUEST/s, path);
+    assert.ok(closed, `the connection is closed after a 400 for ${path}`);
+  }
+  assert.ok(logs.some((l) => l.code === 'SG_ERR_BAD_REQUEST' && /encoded slash/.test(JSON.stringify(l))));
+});
+
 test('an absolute-form target is routed on its authority, which the upstream sees as Host', async (t) => {
   const web = await echoBackend(t, 'web');
   const { port } = await startGateway(

@@ -1,0 +1,80 @@
+/** Why a request path was refused (400). One constant per reason, so refusing allocates nothing. */
+export interface PathRefusal {
+  readonly reason: string;
+}
+
+const BAD_PERCENT: PathRefusal = { reason: 'invalid percent-encoding in the request path' };
+const ENCODED_NUL: PathRefusal = { reason: 'encoded NUL (%00) in the request path' };
+const AMBIGUOUS_DOTS: PathRefusal = {
+  reason: 'dot segment next to an encoded slash or a backslash in the request path',
+};
+
+const HEX = /^[0-9A-Fa-f]{2}$/;
+/** RFC 3986 §2.3: an encoding of one of these means the character itself. */
+const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
+/** Separators some backends treat as `/` where the gateway does not. */
+const SLASH_LOOKALIKES = /%2F|%5C|\\/g;
+
+/**
+ * The path the gateway routes on and forwards: `pathAndQuery` with percent-encoded unreserved
+ * characters decoded and other encodings in upper case (RFC 3986 §6.2.2), then dot segments removed
+ * (§5.2.4: `/api/../admin` → `/admin`, `/a/%2e%2e/b` → `/b`). The query is left as sent, and so are
+ * repeated slashes. Routing on the raw path would send `/api/../actuator` to the service routed at
+ * `/api`, which resolves it to a path the operator never exposed.
+ *
+ * Refused: malformed or NUL percent-encodings, and a dot segment next to `%2F`, `%5C` or `\`
+ * (`/api/..%2Fadmin`), which a backend that decodes them would resolve differently than the gateway.
+ * A `%2F` elsewhere passes untouched (RabbitMQ's `/api/queues/%2F/q`, npm's `@scope%2Fname`).
+ *
+ * @example
+ * normalizePath('/shop/./%7Ecart/../list?x=/..'); // '/shop/list?x=/..'
+ */
+export function normalizePath(pathAndQuery: string): string | PathRefusal {
+  if (pathAndQuery.charCodeAt(0) !== 0x2f) return pathAndQuery;
+  const queryAt = pathAndQuery.indexOf('?');
+  const path = queryAt < 0 ? pathAndQuery : pathAndQuery.slice(0, queryAt);
+  // Most paths have nothing to normalise: two scans and no allocation.
+  if (path.indexOf('%') < 0 && path.indexOf('/.') < 0 && path.indexOf('\\') < 0) return pathAndQuery;
+  const decoded = path.indexOf('%') < 0 ? path : decodeUnreserved(path);
+  if (typeof decoded !== 'string') return decoded;
+  const lookalikes = decoded.replace(SLASH_LOOKALIKES, '/');
+  if (lookalikes !== decoded && hasDotSegment(lookalikes)) return AMBIGUOUS_DOTS;
+  const resolved = hasDotSegment(decoded) ? removeDotSegments(decoded) : decoded;
+  return queryAt < 0 ? resolved : resolved + pathAndQuery.slice(queryAt);
+}
+
+function decodeUnreserved(path: string): string | PathRefusal {
+  let out = '';
+  let copied = 0;
+  for (let i = path.indexOf('%'); i >= 0; i = path.indexOf('%', i + 3)) {
+    const hex = path.slice(i + 1, i + 3);
+    if (!HEX.test(hex)) return BAD_PERCENT;
+    const char = String.fromCharCode(Number.parseInt(hex, 16));
+    if (char === '\0') return ENCODED_NUL;
+    out += path.slice(copied, i) + (UNRESERVED.test(char) ? char : `%${hex.toUpperCase()}`);
+    copied = i + 3;
+  }
+  return out + path.slice(copied);
+}
+
+function isDotSegment(segment: string): boolean {
+  return segment === '.' || segment === '..';
+}
+
+function hasDotSegment(path: string): boolean {
+  return path.split('/').some(isDotSegment);
+}
+
+/** RFC 3986 §5.2.4 for an absolute path: `.` goes, `..` also drops the segment before it (none above `/`). */
+function removeDotSegments(path: string): string {
+  const segments = path.split('/');
+  const out: string[] = [];
+  for (let i = 1; i < segments.length; i++) {
+    const segment = segments[i] as string;
+    if (segment === '..') out.pop();
+    if (!isDotSegment(segment)) out.push(segment);
+    // A path ending in a dot segment names a directory: `/a/b/..` → `/a/`.
+    else if (i === segments.length - 1) out.push('');
+  }
+  return `/${out.join('/')}`;
+}

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { normalizePath } from '../../../../src/dataplane/http/request-path.js';
+
+test('request paths without dot segments or percent-encodings are returned as they are', () => {
+  for (const path of [
+    '/',
+    '/shop/cart?id=7',
+    '/static/app.js',
+    '/a//b',
+    '/.well-known/x',
+    '*',
+    '/x?q=/../%zz',
+  ]) {
+    assert.equal(normalizePath(path), path);
+  }
+});
+
+test('dot segments are removed as RFC 3986 §5.2.4 does, never above the root; the query is kept', () => {
+  const cases: [string, string][] = [
+    ['/api/../admin', '/admin'],
+    ['/a/./b', '/a/b'],
+    ['/a/b/..', '/a/'],
+    ['/a/b/.', '/a/b/'],
+    ['/..', '/'],
+    ['/../../etc/passwd', '/etc/passwd'],
+    ['/a/..b/.c', '/a/..b/.c'],
+    ['/a//../b', '/a/b'],
+    ['/api/../admin?next=/../x', '/admin?next=/../x'],
+  ];
+  for (const [sent, routed] of cases) assert.equal(normalizePath(sent), routed, sent);
+});
+
+test('encoded unreserved characters are decoded before dot segments go; other encodings are upper-cased', () => {
+  const cases: [string, string][] = [
+    ['/a/%2e%2E/b', '/b'],
+    ['/a/%2E/b', '/a/b'],
+    ['/%7Euser/%41%62c', '/~user/Abc'],
+    ['/caf%c3%a9', '/caf%C3%A9'],
+    ['/api/queues/%2f/orders', '/api/queues/%2F/orders'],
+    ['/npm/@scope%2Fname', '/npm/@scope%2Fname'],
+    ['/a%20b?x=%2e%2e', '/a%20b?x=%2e%2e'],
+  ];
+  for (const [sent, routed] of cases) assert.equal(normalizePath(sent), routed, sent);
+});
+
+test('malformed and NUL encodings, and dot segments that an encoded slash would make, are refused', () => {
+  const cases: [string, RegExp][] = [
+    ['/a%zz', /invalid percent-encoding/],
+    ['/a%4', /invalid percent-encoding/],
+    ['/a%', /invalid percent-encoding/],
+    ['/file%00.txt', /NUL/],
+    ['/api/..%2Fadmin', /encoded slash or a backslash/],
+    ['/api/%2e%2e%2fadmin', /encoded slash or a backslash/],
+    ['/api%5C..%5Cadmin', /encoded slash or a backslash/],
+    ['/api/..\\admin', /encoded slash or a backslash/],
+  ];
+  for (const [sent, reason] of cases) {
+    const result = normalizePath(sent);
+    assert.ok(typeof result !== 'string', `${sent} was accepted as ${String(result)}`);
+    assert.match(result.reason, reason, sent);
+  }
+});
