@@ -35,8 +35,13 @@ export class ProxyExchange implements UpstreamResponseHandler, PendingHead {
   #resume: (() => void) | undefined;
   #awaitingDrain = false;
   #clientGone = false;
-  /** A body write has gone out (and taken the head along). */
-  #bodyStarted = false;
+  /**
+   * The upstream's response head, held until a body piece, the end or the end of the turn needs it:
+   * until then nothing is on the client's wire, and a failure can still be answered with a 502.
+   */
+  #headHeld: string[] | undefined;
+  #status = 0;
+  #statusText = '';
 
   constructor(
     req: IncomingMessage,
@@ -94,25 +99,29 @@ export class ProxyExchange implements UpstreamResponseHandler, PendingHead {
     }
     this.#record.upstream!.reportSuccess();
     if (this.#host.closing) headers.push('connection', 'close');
-    try {
-      this.#res.writeHead(statusCode, statusText || undefined, headers);
-    } catch (err) {
-      // Node refused the head (e.g. an invalid character in a value): answered 502 via `onError`.
-      this.#abort!(err as Error);
-      return;
-    }
+    this.#headHeld = headers;
+    this.#status = statusCode;
+    this.#statusText = statusText;
     this.#phase = 'streaming-response';
     endOfTurnWrites.head(this);
   }
 
   /** At the end of the turn that brought the head: sends it alone if no body byte came with it. */
   flushHead(): void {
-    const res = this.#res;
-    if (!this.#bodyStarted && !res.writableEnded && !res.destroyed) res.flushHeaders();
+    if (this.#headHeld === undefined || this.#res.destroyed) return;
+    const refused = this.#writeHead();
+    if (refused === undefined) this.#res.flushHeaders();
+    else this.#abort?.(refused);
   }
 
   onData(chunk: Buffer): boolean {
-    this.#bodyStarted = true;
+    if (this.#headHeld !== undefined) {
+      const refused = this.#writeHead();
+      if (refused !== undefined) {
+        this.#abort!(refused);
+        return false;
+      }
+    }
     if (this.#res.write(chunk)) return true;
     if (!this.#awaitingDrain) {
       this.#awaitingDrain = true;
@@ -122,6 +131,11 @@ export class ProxyExchange implements UpstreamResponseHandler, PendingHead {
   }
 
   onComplete(last: Buffer | undefined): void {
+    const refused = this.#headHeld === undefined ? undefined : this.#writeHead();
+    if (refused !== undefined) {
+      this.onError(refused, true);
+      return;
+    }
     this.#resume = undefined;
     this.#finishUpstream();
     endOfTurnWrites.end(this.#res, last);
@@ -137,6 +151,13 @@ export class ProxyExchange implements UpstreamResponseHandler, PendingHead {
     }
     const kind = record.upstreamFailed(err, this.#phase);
     if (this.#phase === 'streaming-response') {
+      // The upstream has answered: never resent. A head still held can give way to a 502.
+      this.#headHeld = undefined;
+      if (!this.#res.headersSent) {
+        record.failed(kind.code, err, 'upstream request failed');
+        sendError(this.#res, kind.code, this.#closeAfterError());
+        return;
+      }
       record.failed(
         kind.code,
         err,
@@ -152,6 +173,18 @@ export class ProxyExchange implements UpstreamResponseHandler, PendingHead {
       return;
     }
     sendError(this.#res, kind.code, this.#closeAfterError());
+  }
+
+  /** Writes the held head on the client response; the error when node refuses it (e.g. a control character in a value). */
+  #writeHead(): Error | undefined {
+    const headers = this.#headHeld!;
+    this.#headHeld = undefined;
+    try {
+      this.#res.writeHead(this.#status, this.#statusText || undefined, headers);
+      return undefined;
+    } catch (err) {
+      return err as Error;
+    }
   }
 
   #send(selection: Selection): void {

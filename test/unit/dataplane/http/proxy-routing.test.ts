@@ -396,6 +396,38 @@ test('a chunked response loses its Content-Length; one in another transfer codin
   assert.equal(logs.filter((l) => l.code === 'SG_ERR_UPSTREAM_PROTOCOL').length, 2);
 });
 
+test('an upstream body that breaks before any of it went out gives 502; after, the client connection is cut', async (t) => {
+  const head = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n';
+  const { port, logs } = await gatewayOverRawUpstream(t, (socket, request) => {
+    const path = request.split(' ')[1] ?? '';
+    if (path === '/broken-at-once') socket.write(`${head}zz\r\n`);
+    else if (path === '/bad-header')
+      socket.write('HTTP/1.1 200 OK\r\nX-Bad: a\x01b\r\nContent-Length: 2\r\n\r\nok');
+    else if (path === '/plain') socket.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nplain');
+    else {
+      socket.write(`${head}3\r\nabc\r\n`);
+      setTimeout(() => socket.write('zz\r\n'), 50);
+    }
+  });
+  // The head came in the same read as the broken chunk: nothing reached the client yet, so it gets a
+  // 502 and keeps its connection for the next request.
+  const { reply } = await rawExchange(
+    port,
+    'GET /broken-at-once HTTP/1.1\r\nHost: app.example.com\r\n\r\n' +
+      'GET /bad-header HTTP/1.1\r\nHost: app.example.com\r\n\r\n' +
+      'GET /plain HTTP/1.1\r\nHost: app.example.com\r\nConnection: close\r\n\r\n',
+  );
+  const [first, second, third] = reply.split(/(?=HTTP\/1\.1 )/);
+  assert.match(first!, /^HTTP\/1\.1 502 [\s\S]*\r\n\r\n502 Bad Gateway \(SG_ERR_UPSTREAM_PROTOCOL\)\n$/);
+  assert.match(second!, /^HTTP\/1\.1 502 [\s\S]*SG_ERR_UPSTREAM_PROTOCOL/);
+  assert.match(third!, /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nplain$/);
+  // The head and a first piece went out before the body broke: the client sees a cut response.
+  const later = await rawExchange(port, 'GET /broken-later HTTP/1.1\r\nHost: app.example.com\r\n\r\n');
+  assert.ok(later.closed, 'the client connection is closed');
+  assert.match(later.reply, /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\n3\r\nabc\r\n$/);
+  assert.ok(logs.some((l) => l.msg.startsWith('upstream failed while streaming the response')));
+});
+
 test('HEAD, 204 and 304 responses pass without a body', async (t) => {
   const web = await startServer(t, (req, res) => {
     if (req.url === '/none') res.writeHead(204).end();
