@@ -16,11 +16,12 @@ const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
 const SLASH_LOOKALIKES = /%2F|%5C|\\/g;
 
 /**
- * The path the gateway routes on and forwards: `pathAndQuery` with percent-encoded unreserved
- * characters decoded and other encodings in upper case (RFC 3986 §6.2.2), then dot segments removed
- * (§5.2.4: `/api/../admin` → `/admin`, `/a/%2e%2e/b` → `/b`). The query is left as sent, and so are
- * repeated slashes. Routing on the raw path would send `/api/../actuator` to the service routed at
- * `/api`, which resolves it to a path the operator never exposed.
+ * The path and query the gateway routes on and forwards, from an origin-form `target`: percent-encoded
+ * unreserved characters decoded and other encodings in upper case (RFC 3986 §6.2.2), then dot segments
+ * removed (§5.2.4: `/api/../admin` → `/admin`, `/a/%2e%2e/b` → `/b`). A fragment (`#…`) is dropped;
+ * the query and repeated slashes are left as sent. Routing on the raw path would send
+ * `/api/../actuator` to the service routed at `/api`, which resolves it to a path the operator never
+ * exposed.
  *
  * Refused: malformed or NUL percent-encodings, and a dot segment next to `%2F`, `%5C` or `\`
  * (`/api/..%2Fadmin`), which a backend that decodes them would resolve differently than the gateway.
@@ -29,11 +30,14 @@ const SLASH_LOOKALIKES = /%2F|%5C|\\/g;
  * @example
  * normalizePath('/shop/./%7Ecart/../list?x=/..'); // '/shop/list?x=/..'
  */
-export function normalizePath(pathAndQuery: string): string | PathRefusal {
-  if (pathAndQuery.charCodeAt(0) !== 0x2f) return pathAndQuery;
+export function normalizePath(target: string): string | PathRefusal {
+  if (target.charCodeAt(0) !== 0x2f) return target;
+  // RFC 9112 §3.2 has no fragment in a request target; a backend would drop it where routing did not.
+  const hashAt = target.indexOf('#');
+  const pathAndQuery = hashAt < 0 ? target : target.slice(0, hashAt);
   const queryAt = pathAndQuery.indexOf('?');
   const path = queryAt < 0 ? pathAndQuery : pathAndQuery.slice(0, queryAt);
-  // Most paths have nothing to normalise: two scans and no allocation.
+  // Most paths have nothing to normalise: a few scans and no allocation.
   if (path.indexOf('%') < 0 && path.indexOf('/.') < 0 && path.indexOf('\\') < 0) return pathAndQuery;
   const decoded = path.indexOf('%') < 0 ? path : decodeUnreserved(path);
   if (typeof decoded !== 'string') return decoded;

@@ -16,7 +16,7 @@ test('request paths without dot segments or percent-encodings are returned as th
   }
 });
 
-test('dot segments are removed as RFC 3986 §5.2.4 does, never above the root; the query is kept', () => {
+test('dot segments are removed as RFC 3986 §5.2.4 does, never above the root; the query is kept, a fragment dropped', () => {
   const cases: [string, string][] = [
     ['/api/../admin', '/admin'],
     ['/a/./b', '/a/b'],
@@ -27,6 +27,9 @@ test('dot segments are removed as RFC 3986 §5.2.4 does, never above the root; t
     ['/a/..b/.c', '/a/..b/.c'],
     ['/a//../b', '/a/b'],
     ['/api/../admin?next=/../x', '/admin?next=/../x'],
+    ['/a/b#frag', '/a/b'],
+    ['/admin#/../public', '/admin'],
+    ['/x?q=1#f', '/x?q=1'],
   ];
   for (const [sent, routed] of cases) assert.equal(normalizePath(sent), routed, sent);
 });
