@@ -8,13 +8,15 @@ import { ExchangeRecord } from './exchange-record.js';
 import type { ExchangeHost, ExchangeSettings } from './exchange-settings.js';
 import { writeRawRedirect } from './https-redirect.js';
 import { rewriteRawResponseHead } from './raw-response-head.js';
+import { relayRefusal } from './refused-upgrade-relay.js';
 import type { RequestHead } from './request-head.js';
 import type { ErrorCause, ExchangePhase } from './upstream-errors.js';
 
 /**
  * Proxies a request with `Upgrade` (WebSocket or any other protocol) as raw bidirectional streams.
  * It writes the request itself and reads the upstream's response head, so the sticky Set-Cookie can be
- * added to the 101 (or to a refusal such as 401); then both sockets are piped and closed together.
+ * added to the 101 (or to a refusal such as 401); then both sockets are piped and closed together
+ * (a refusal is relayed until its response ends, see `relayRefusal`).
  * Connect failures are retried on another upstream like plain requests.
  *
  * @example
@@ -124,6 +126,11 @@ export class UpgradeTunnel {
     client.allowHalfOpen = false;
     client.setTimeout(0);
     client.setNoDelay(true);
+    if (parsed.status !== 101) {
+      const headRequest = this.#record.req.method === 'HEAD';
+      relayRefusal(socket, client, parsed, this.#received, headRequest, this.#settings.maxHeaderBytes);
+      return;
+    }
     client.write(parsed.head);
     if (parsed.rest.length > 0) client.write(parsed.rest);
     socket.pipe(client);

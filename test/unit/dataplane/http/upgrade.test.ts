@@ -114,6 +114,38 @@ test('an upgrade the upstream refuses is passed on with the sticky cookie and co
   assert.ok(closed);
 });
 
+test('a refused upgrade ends with its response even when the upstream keeps its connection open', async (t) => {
+  const refusals: Record<string, string> = {
+    '/length': 'HTTP/1.1 403 Forbidden\r\nContent-Length: 6\r\n\r\ndenied',
+    '/chunked': 'HTTP/1.1 403 Forbidden\r\nTransfer-Encoding: chunked\r\n\r\n6\r\ndenied\r\n0\r\n\r\n',
+  };
+  const refusing = await startServer(t, () => {});
+  refusing.on('upgrade', (req, socket) => {
+    // Written in two pieces and followed by bytes of a next response; the connection stays open.
+    const answer = refusals[req.url ?? ''] ?? '';
+    socket.on('end', () => socket.destroy());
+    socket.write(answer.slice(0, 30));
+    setTimeout(() => socket.write(`${answer.slice(30)}HTTP/1.1 200 OK\r\n\r\n`), 20);
+  });
+  const { port } = await startGateway(
+    t,
+    table(
+      [route('chat/default', 'chat', { hosts: [HOST] })],
+      [backend('chat', [upstream('task:r:80', { port: refusing.port })])],
+    ),
+  );
+  for (const [path, answer] of Object.entries(refusals)) {
+    const { reply, closed } = await rawExchange(port, upgradeRequest(path), 2_000);
+    assert.ok(closed, `${path}: the client connection is closed once the refusal is complete`);
+    assert.match(reply, /^HTTP\/1\.1 403 Forbidden\r\n/, path);
+    const body = answer.slice(answer.indexOf('\r\n\r\n') + 4);
+    assert.ok(
+      reply.endsWith(`\r\n\r\n${body}`),
+      `${path}: the reply ends with the body: ${JSON.stringify(reply)}`,
+    );
+  }
+});
+
 test('an upgrade without a route is refused with 404 and closed', async (t) => {
   const { port } = await startGateway(t, table([], []));
   const { reply, closed } = await rawExchange(port, upgradeRequest('/'));
