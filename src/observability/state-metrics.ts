@@ -13,6 +13,7 @@ import type { UpstreamRuntime } from '../dataplane/http/routes-state.js';
  */
 export function registerStateMetrics(registry: Registry, source: AdminSource): void {
   const registers = [registry];
+  const scrapeState = onePerTurn(() => source.routesState());
   new Gauge({
     name: 'swarmgate_inflight_requests',
     help: 'Client requests and upgraded connections in flight',
@@ -26,7 +27,7 @@ export function registerStateMetrics(registry: Registry, source: AdminSource): v
     help: 'Routes in the routing table in use (0 before the first table)',
     registers,
     collect() {
-      this.set(source.routesState()?.routes.length ?? 0);
+      this.set(scrapeState()?.routes.length ?? 0);
     },
   });
   const upstreams = new Gauge({
@@ -36,7 +37,7 @@ export function registerStateMetrics(registry: Registry, source: AdminSource): v
     registers,
     collect() {
       upstreams.reset();
-      for (const backend of source.routesState()?.backends ?? []) {
+      for (const backend of scrapeState()?.backends ?? []) {
         const counts = new Map<string, number>();
         for (const upstream of backend.upstreams) {
           const state = upstreamState(upstream.runtime);
@@ -53,7 +54,7 @@ export function registerStateMetrics(registry: Registry, source: AdminSource): v
     registers,
     collect() {
       upstreamInflight.reset();
-      for (const backend of source.routesState()?.backends ?? []) {
+      for (const backend of scrapeState()?.backends ?? []) {
         for (const upstream of backend.upstreams) {
           const labels = { backend: backend.id, upstream: upstream.id };
           upstreamInflight.set(labels, upstream.runtime?.inflight ?? 0);
@@ -61,6 +62,23 @@ export function registerStateMetrics(registry: Registry, source: AdminSource): v
       }
     },
   });
+}
+
+/**
+ * `read`, called at most once per event-loop turn: a scrape collects every gauge in one turn, and the
+ * routes state is built anew on each call (a walk over every route and upstream).
+ */
+function onePerTurn<T>(read: () => T): () => T {
+  let cached: { value: T } | undefined;
+  return () => {
+    if (cached === undefined) {
+      cached = { value: read() };
+      setImmediate(() => {
+        cached = undefined;
+      });
+    }
+    return cached.value;
+  };
 }
 
 function upstreamState(runtime: UpstreamRuntime | null): string {

@@ -56,3 +56,27 @@ test('requests, errors, retries, durations and upstream state reach the registry
     0,
   );
 });
+
+test('a scrape builds the routes state once, and the next scrape sees the state anew', async (t) => {
+  const web = await startServer(t, (_req, res) => res.end('ok'));
+  const backends = [backend('web', [upstream('task:live:80', { port: web.port })])];
+  const { gateway } = await startGateway(t, table([route('web/default', 'web')], backends));
+  let reads = 0;
+  const registry = new Registry();
+  registerStateMetrics(registry, {
+    routesState: () => {
+      reads += 1;
+      return gateway.routesState();
+    },
+    inflight: 0,
+    closing: false,
+  });
+  assert.equal(sample(await registry.metrics(), 'swarmgate_table_routes'), 1);
+  assert.equal(reads, 1, 'three gauges, one read');
+  await new Promise((resolve) => setImmediate(resolve));
+  gateway.setTable(
+    table([route('web/default', 'web'), route('web/api', 'web', { path: '/api' })], backends, 'v2'),
+  );
+  assert.equal(sample(await registry.metrics(), 'swarmgate_table_routes'), 2);
+  assert.equal(reads, 2);
+});
