@@ -10,7 +10,8 @@ export interface RawResponseHead {
 /**
  * Rewrites the response head an upstream sent on a raw (upgrade) connection: adds the sticky
  * `Set-Cookie` and, when the upstream refused the switch (any status but 101), replaces its connection
- * headers with `connection: close`, since the client connection cannot go back to routed HTTP.
+ * headers with `connection: close`, since the client connection cannot go back to routed HTTP, and
+ * drops a `Content-Length` that comes with `Transfer-Encoding`.
  * Returns `'incomplete'` until the head's end arrived and `'invalid'` for a malformed or too large head.
  *
  * @example
@@ -30,7 +31,12 @@ export function rewriteRawResponseHead(
   const status = Number(match[1]);
   let lines = text.split('\r\n');
   if (status !== 101) {
-    lines = lines.filter((line) => !/^(?:connection|keep-alive)\s*:/i.test(line));
+    // RFC 9112 §6.3: with Transfer-Encoding, a Content-Length is wrong and must not be passed on.
+    const chunked = lines.some((line) => /^transfer-encoding\s*:/i.test(line));
+    const dropped = chunked
+      ? /^(?:connection|keep-alive|content-length)\s*:/i
+      : /^(?:connection|keep-alive)\s*:/i;
+    lines = lines.filter((line) => !dropped.test(line));
     lines.push('connection: close');
   }
   if (setCookie !== undefined) lines.push(`set-cookie: ${setCookie}`);

@@ -100,6 +100,17 @@ test('raw response heads: cookie added to a 101; a refusal gets connection: clos
   );
   assert.ok(typeof refused === 'object');
   assert.equal(refused.head.toString(), 'HTTP/1.0 403 Forbidden\r\nconnection: close\r\n\r\n');
+  const framedTwice = rewriteRawResponseHead(
+    Buffer.from('HTTP/1.1 403 Forbidden\r\nTransfer-Encoding: chunked\r\nContent-Length: 50\r\n\r\n'),
+    undefined,
+    1024,
+  );
+  assert.ok(typeof framedTwice === 'object');
+  assert.equal(
+    framedTwice.head.toString(),
+    'HTTP/1.1 403 Forbidden\r\nTransfer-Encoding: chunked\r\nconnection: close\r\n\r\n',
+    'the Content-Length next to Transfer-Encoding is dropped',
+  );
   assert.equal(rewriteRawResponseHead(Buffer.from('HTTP/1.1 101 Swi'), undefined, 1024), 'incomplete');
   assert.equal(rewriteRawResponseHead(Buffer.from('garbage\r\n\r\n'), undefined, 1024), 'invalid');
   assert.equal(rewriteRawResponseHead(Buffer.alloc(2048, 'a'), undefined, 1024), 'invalid');
