@@ -32,8 +32,8 @@ export function rewriteRawResponseHead(
   let lines = text.split('\r\n');
   if (status !== 101) {
     // RFC 9112 §6.3: with Transfer-Encoding, a Content-Length is wrong and must not be passed on.
-    const chunked = lines.some((line) => /^transfer-encoding\s*:/i.test(line));
-    const dropped = chunked
+    const framedByCoding = lines.some((line) => /^transfer-encoding\s*:/i.test(line));
+    const dropped = framedByCoding
       ? /^(?:connection|keep-alive|content-length)\s*:/i
       : /^(?:connection|keep-alive)\s*:/i;
     lines = lines.filter((line) => !dropped.test(line));
