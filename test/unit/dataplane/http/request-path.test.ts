@@ -2,6 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { normalizePath } from '../../../../src/dataplane/http/request-path.js';
 
+/** Each `[sent, routed]` pair: the target as the client sent it, the path and query routed and forwarded. */
+function assertRoutedAs(cases: [string, string][]): void {
+  for (const [sent, routed] of cases) assert.equal(normalizePath(sent), routed, sent);
+}
+
 test('request paths without dot segments or percent-encodings are returned as they are', () => {
   for (const path of [
     '/',
@@ -17,7 +22,7 @@ test('request paths without dot segments or percent-encodings are returned as th
 });
 
 test('dot segments are removed as RFC 3986 §5.2.4 does, never above the root; the query is kept, a fragment dropped', () => {
-  const cases: [string, string][] = [
+  assertRoutedAs([
     ['/api/../admin', '/admin'],
     ['/a/./b', '/a/b'],
     ['/a/b/..', '/a/'],
@@ -30,12 +35,11 @@ test('dot segments are removed as RFC 3986 §5.2.4 does, never above the root; t
     ['/a/b#frag', '/a/b'],
     ['/admin#/../public', '/admin'],
     ['/x?q=1#f', '/x?q=1'],
-  ];
-  for (const [sent, routed] of cases) assert.equal(normalizePath(sent), routed, sent);
+  ]);
 });
 
 test('encoded unreserved characters are decoded before dot segments go; other encodings are upper-cased', () => {
-  const cases: [string, string][] = [
+  assertRoutedAs([
     ['/a/%2e%2E/b', '/b'],
     ['/a/%2E/b', '/a/b'],
     ['/%7Euser/%41%62c', '/~user/Abc'],
@@ -43,8 +47,7 @@ test('encoded unreserved characters are decoded before dot segments go; other en
     ['/api/queues/%2f/orders', '/api/queues/%2F/orders'],
     ['/npm/@scope%2Fname', '/npm/@scope%2Fname'],
     ['/a%20b?x=%2e%2e', '/a%20b?x=%2e%2e'],
-  ];
-  for (const [sent, routed] of cases) assert.equal(normalizePath(sent), routed, sent);
+  ]);
 });
 
 test('malformed and NUL encodings, and dot segments that an encoded slash would make, are refused', () => {
