@@ -1,3 +1,5 @@
+import { normalizePercentEncoding } from '../../routing/path-encoding.js';
+
 /** Why a request path was refused (400). One constant per reason, so refusing allocates nothing. */
 export interface PathRefusal {
   readonly reason: string;
@@ -9,9 +11,6 @@ const AMBIGUOUS_DOTS: PathRefusal = {
   reason: 'dot segment next to an encoded slash or a backslash in the request path',
 };
 
-const HEX = /^[0-9A-Fa-f]{2}$/;
-/** RFC 3986 §2.3: an encoding of one of these means the character itself. */
-const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
 /** Separators some backends treat as `/` where the gateway does not. */
 const SLASH_LOOKALIKES = /%2F|%5C|\\/g;
 
@@ -39,26 +38,13 @@ export function normalizePath(target: string): string | PathRefusal {
   const path = queryAt < 0 ? pathAndQuery : pathAndQuery.slice(0, queryAt);
   // Most paths have nothing to normalise: a few scans and no allocation.
   if (path.indexOf('%') < 0 && path.indexOf('/.') < 0 && path.indexOf('\\') < 0) return pathAndQuery;
-  const decoded = path.indexOf('%') < 0 ? path : decodeUnreserved(path);
-  if (typeof decoded !== 'string') return decoded;
+  const decoded = normalizePercentEncoding(path);
+  if (decoded === 'malformed') return BAD_PERCENT;
+  if (decoded === 'nul') return ENCODED_NUL;
   const lookalikes = decoded.replace(SLASH_LOOKALIKES, '/');
   if (lookalikes !== decoded && hasDotSegment(lookalikes)) return AMBIGUOUS_DOTS;
   const resolved = hasDotSegment(decoded) ? removeDotSegments(decoded) : decoded;
   return queryAt < 0 ? resolved : resolved + pathAndQuery.slice(queryAt);
-}
-
-function decodeUnreserved(path: string): string | PathRefusal {
-  let out = '';
-  let copied = 0;
-  for (let i = path.indexOf('%'); i >= 0; i = path.indexOf('%', i + 3)) {
-    const hex = path.slice(i + 1, i + 3);
-    if (!HEX.test(hex)) return BAD_PERCENT;
-    const char = String.fromCharCode(Number.parseInt(hex, 16));
-    if (char === '\0') return ENCODED_NUL;
-    out += path.slice(copied, i) + (UNRESERVED.test(char) ? char : `%${hex.toUpperCase()}`);
-    copied = i + 3;
-  }
-  return out + path.slice(copied);
 }
 
 function isDotSegment(segment: string): boolean {

@@ -1,3 +1,4 @@
+import { normalizePercentEncoding } from '../path-encoding.js';
 import { accept, type Parsed, reject } from './parsed.js';
 
 // Whitespace and control characters never belong in a request target.
@@ -5,16 +6,19 @@ const UNSAFE = /[\s\p{Cc}]/u;
 const DOT_SEGMENT = /\/\.\.?(?:\/|$)/;
 
 /**
- * A path prefix: starts with `/`, no query (`?`), fragment (`#`), whitespace, empty or dot segments.
- * Trailing slashes are dropped (`/shop/` → `/shop`), except for the root `/`.
+ * A path prefix: starts with `/`, no query (`?`), fragment (`#`), whitespace, empty or dot segments,
+ * valid percent-encodings. Trailing slashes are dropped (`/shop/` → `/shop`), except for the root `/`,
+ * and percent-encodings take the normal form request paths are routed in (`/%7euser` → `/~user`).
  *
  * @example
  * parsePathPrefix('/shop/'); // { ok: true, value: '/shop' }
  */
 export function parsePathPrefix(raw: string): Parsed<string> {
-  const expected = 'a path starting with `/`, without `?`, `#`, spaces, `//` or `.`/`..` segments';
+  const expected =
+    'a path starting with `/`, without `?`, `#`, spaces, `//`, `.`/`..` segments or malformed `%` encodings';
   if (!raw.startsWith('/') || /[?#]/.test(raw) || UNSAFE.test(raw)) return reject(expected);
-  const path = raw.replace(/\/+$/, '') || '/';
+  const path = normalizePercentEncoding(raw.replace(/\/+$/, '') || '/');
+  if (path === 'malformed' || path === 'nul') return reject(expected);
   if (path.includes('//') || DOT_SEGMENT.test(path)) return reject(expected);
   return accept(path);
 }

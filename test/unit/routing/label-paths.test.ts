@@ -12,8 +12,24 @@ describe('path prefix', () => {
     assert.equal(value(parsePathPrefix('/shop/api///')), '/shop/api');
     assert.equal(value(parsePathPrefix('///')), '/');
   });
+  test('takes percent-encodings to the normal form requests are routed in', () => {
+    assert.equal(value(parsePathPrefix('/%7euser/caf%c3%a9')), '/~user/caf%C3%A9');
+    assert.equal(value(parsePathPrefix('/queues/%2f')), '/queues/%2F');
+  });
   test('rejects what is not a plain prefix', () => {
-    for (const bad of ['shop', '/shop?x=1', '/shop#top', '/my shop', '/a//b', '/a/../b', '/.', '']) {
+    for (const bad of [
+      'shop',
+      '/shop?x=1',
+      '/shop#top',
+      '/my shop',
+      '/a//b',
+      '/a/../b',
+      '/.',
+      '',
+      '/a/%2e%2E/b',
+      '/a%zz',
+      '/a%00',
+    ]) {
       assert.match(rule(parsePathPrefix(bad)), /a path starting with `\/`/, bad);
     }
   });

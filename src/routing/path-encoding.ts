@@ -1,0 +1,28 @@
+const HEX = /^[0-9A-Fa-f]{2}$/;
+/** RFC 3986 §2.3: an encoding of one of these means the character itself. */
+const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
+
+/**
+ * `path` with its percent-encodings in the normal form of RFC 3986 §6.2.2: encoded unreserved
+ * characters decoded (`%7E` → `~`, `%2e` → `.`), every other encoding in upper case (`%c3` → `%C3`).
+ * Route paths and request paths both go through it, so a route matches however a client encodes the
+ * same path. `'malformed'` for a `%` without two hex digits, `'nul'` for `%00`.
+ *
+ * @example
+ * normalizePercentEncoding('/%7euser/caf%c3%a9'); // '/~user/caf%C3%A9'
+ */
+export function normalizePercentEncoding(path: string): string | 'malformed' | 'nul' {
+  let at = path.indexOf('%');
+  if (at < 0) return path;
+  let out = '';
+  let copied = 0;
+  for (; at >= 0; at = path.indexOf('%', at + 3)) {
+    const hex = path.slice(at + 1, at + 3);
+    if (!HEX.test(hex)) return 'malformed';
+    const char = String.fromCharCode(Number.parseInt(hex, 16));
+    if (char === '\0') return 'nul';
+    out += path.slice(copied, at) + (UNRESERVED.test(char) ? char : `%${hex.toUpperCase()}`);
+    copied = at + 3;
+  }
+  return out + path.slice(copied);
+}
