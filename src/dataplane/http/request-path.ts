@@ -11,6 +11,9 @@ const AMBIGUOUS_DOTS: PathRefusal = {
   reason: 'dot segment next to an encoded slash or a backslash in the request path',
 };
 
+/** A fragment, an encoding, a backslash or a possible dot segment. */
+const MAY_NEED_WORK = /[#%\\]|\/\./;
+
 /** Separators some backends treat as `/` where the gateway does not. */
 const SLASH_LOOKALIKES = /%2F|%5C|\\/g;
 
@@ -30,14 +33,14 @@ const SLASH_LOOKALIKES = /%2F|%5C|\\/g;
  * normalizePath('/shop/./%7Ecart/../list?x=/..'); // '/shop/list?x=/..'
  */
 export function normalizePath(target: string): string | PathRefusal {
-  if (target.charCodeAt(0) !== 0x2f) return target;
+  // Most targets have nothing to normalise: one scan, no allocation. (Raw non-ASCII bytes never get
+  // here: node's parser refuses them with 400.)
+  if (target.charCodeAt(0) !== 0x2f || !MAY_NEED_WORK.test(target)) return target;
   // RFC 9112 §3.2 has no fragment in a request target; a backend would drop it where routing did not.
   const hashAt = target.indexOf('#');
   const pathAndQuery = hashAt < 0 ? target : target.slice(0, hashAt);
   const queryAt = pathAndQuery.indexOf('?');
   const path = queryAt < 0 ? pathAndQuery : pathAndQuery.slice(0, queryAt);
-  // Most paths have nothing to normalise: a few scans and no allocation.
-  if (path.indexOf('%') < 0 && path.indexOf('/.') < 0 && path.indexOf('\\') < 0) return pathAndQuery;
   const decoded = normalizePercentEncoding(path);
   if (decoded === 'malformed') return BAD_PERCENT;
   if (decoded === 'nul') return ENCODED_NUL;

@@ -8,7 +8,8 @@ const DOT_SEGMENT = /\/\.\.?(?:\/|$)/;
 /**
  * A path prefix: starts with `/`, no query (`?`), fragment (`#`), whitespace, empty or dot segments,
  * valid percent-encodings. Trailing slashes are dropped (`/shop/` → `/shop`), except for the root `/`,
- * and percent-encodings take the normal form request paths are routed in (`/%7euser` → `/~user`).
+ * and the path takes the form request paths are routed in: non-ASCII characters percent-encoded as
+ * UTF-8, percent-encodings in normal form (`/%7euser/café` → `/~user/caf%C3%A9`).
  *
  * @example
  * parsePathPrefix('/shop/'); // { ok: true, value: '/shop' }
@@ -17,10 +18,22 @@ export function parsePathPrefix(raw: string): Parsed<string> {
   const expected =
     'a path starting with `/`, without `?`, `#`, spaces, `//`, `.`/`..` segments or malformed `%` encodings';
   if (!raw.startsWith('/') || /[?#]/.test(raw) || UNSAFE.test(raw)) return reject(expected);
-  const path = normalizePercentEncoding(raw.replace(/\/+$/, '') || '/');
+  const encoded = encodeNonAscii(raw.replace(/\/+$/, '') || '/');
+  if (encoded === undefined) return reject(expected);
+  const path = normalizePercentEncoding(encoded);
   if (path === 'malformed' || path === 'nul') return reject(expected);
   if (path.includes('//') || DOT_SEGMENT.test(path)) return reject(expected);
   return accept(path);
+}
+
+/** Clients send a non-ASCII path as percent-encoded UTF-8 (`/café` → `/caf%C3%A9`); so must the route. */
+function encodeNonAscii(path: string): string | undefined {
+  try {
+    return path.replace(/[^\x00-\x7f]+/g, encodeURIComponent);
+  } catch {
+    // A lone surrogate has no UTF-8 encoding.
+    return undefined;
+  }
 }
 
 /**

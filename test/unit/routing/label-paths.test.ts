@@ -15,6 +15,7 @@ describe('path prefix', () => {
   test('takes percent-encodings to the normal form requests are routed in', () => {
     assert.equal(value(parsePathPrefix('/%7euser/caf%c3%a9')), '/~user/caf%C3%A9');
     assert.equal(value(parsePathPrefix('/queues/%2f')), '/queues/%2F');
+    assert.equal(value(parsePathPrefix('/café/ü')), '/caf%C3%A9/%C3%BC', 'non-ASCII as clients send it');
   });
   test('rejects what is not a plain prefix', () => {
     for (const bad of [
@@ -29,6 +30,7 @@ describe('path prefix', () => {
       '/a/%2e%2E/b',
       '/a%zz',
       '/a%00',
+      '/lone\ud800',
     ]) {
       assert.match(rule(parsePathPrefix(bad)), /a path starting with `\/`/, bad);
     }
