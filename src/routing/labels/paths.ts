@@ -29,7 +29,7 @@ export function parsePathPrefix(raw: string): Parsed<string> {
 /** Clients send a non-ASCII path as percent-encoded UTF-8 (`/café` → `/caf%C3%A9`); so must the route. */
 function encodeNonAscii(path: string): string | undefined {
   try {
-    return path.replace(/[^\x00-\x7f]+/g, encodeURIComponent);
+    return path.replace(/[\u0080-\u{10ffff}]+/gu, encodeURIComponent);
   } catch {
     // A lone surrogate has no UTF-8 encoding.
     return undefined;
