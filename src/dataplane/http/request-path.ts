@@ -1,4 +1,4 @@
-import { normalizePercentEncoding } from '../../routing/path-encoding.js';
+import { hasDotSegment, normalizePercentEncoding } from '../../routing/path-normal-form.js';
 
 /** Why a request path was refused (400). One constant per reason, so refusing allocates nothing. */
 export interface PathRefusal {
@@ -52,10 +52,6 @@ export function normalizePath(target: string): string | PathRefusal {
 
 function isDotSegment(segment: string): boolean {
   return segment === '.' || segment === '..';
-}
-
-function hasDotSegment(path: string): boolean {
-  return path.split('/').some(isDotSegment);
 }
 
 /** RFC 3986 §5.2.4 for an absolute path: `.` goes, `..` also drops the segment before it (none above `/`). */

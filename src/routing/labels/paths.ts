@@ -1,9 +1,8 @@
-import { normalizePercentEncoding } from '../path-encoding.js';
+import { hasDotSegment, normalizePercentEncoding } from '../path-normal-form.js';
 import { accept, type Parsed, reject } from './parsed.js';
 
 // Whitespace and control characters never belong in a request target.
 const UNSAFE = /[\s\p{Cc}]/u;
-const DOT_SEGMENT = /\/\.\.?(?:\/|$)/;
 
 /**
  * A path prefix: starts with `/`, no query (`?`), fragment (`#`), whitespace, empty or dot segments,
@@ -22,7 +21,7 @@ export function parsePathPrefix(raw: string): Parsed<string> {
   if (encoded === undefined) return reject(expected);
   const path = normalizePercentEncoding(encoded);
   if (path === 'malformed' || path === 'nul') return reject(expected);
-  if (path.includes('//') || DOT_SEGMENT.test(path)) return reject(expected);
+  if (path.includes('//') || hasDotSegment(path)) return reject(expected);
   return accept(path);
 }
 

@@ -1,4 +1,5 @@
 const HEX = /^[0-9A-Fa-f]{2}$/;
+const DOT_SEGMENT = /\/\.\.?(?:\/|$)/;
 /** RFC 3986 §2.3: an encoding of one of these means the character itself. */
 const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
 
@@ -25,4 +26,9 @@ export function normalizePercentEncoding(path: string): string | 'malformed' | '
     copied = at + 3;
   }
   return out + path.slice(copied);
+}
+
+/** `path` has a `.` or `..` segment (`/a/./b`, `/a/..`), which RFC 3986 §5.2.4 resolves away. */
+export function hasDotSegment(path: string): boolean {
+  return DOT_SEGMENT.test(path);
 }
