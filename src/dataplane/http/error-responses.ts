@@ -83,9 +83,10 @@ export function writeRawError(socket: Duplex, status: number, code: string): voi
     return;
   }
   const body = errorBody(status, code);
+  const retryAfter = status === 503 ? `retry-after: ${RETRY_AFTER_SECONDS}\r\n` : '';
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: text/plain; charset=utf-8\r\n` +
-      `content-length: ${body.length}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`,
+      `content-length: ${body.length}\r\ncache-control: no-store\r\n${retryAfter}connection: close\r\n\r\n${body}`,
   );
   setTimeout(() => socket.destroy(), LINGER_MS).unref();
 }

@@ -227,11 +227,12 @@ export class ProxyExchange implements UpstreamResponseHandler, PendingHead {
 
   /**
    * After an error, keep the connection only if nothing of a request body is left in doubt and the
-   * client spoke proper HTTP.
+   * client spoke proper HTTP. A bodyless request is whole once its head is (node marks it complete only
+   * after the `request` event, where the refusals are sent), so a 404 or 503 keeps its keep-alive.
    */
   #closeAfterError(code?: HttpErrorCode): boolean {
     const record = this.#record;
-    return code === 'SG_ERR_BAD_REQUEST' || this.#host.closing || !record.req.complete || record.head.hasBody;
+    return code === 'SG_ERR_BAD_REQUEST' || this.#host.closing || record.head.hasBody;
   }
 
   #redirect(location: string): void {

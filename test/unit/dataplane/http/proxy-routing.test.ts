@@ -5,7 +5,7 @@ import { type TestContext, test } from 'node:test';
 import { UpstreamRegistry } from '../../../../src/dataplane/upstreams/upstream-registry.js';
 import { closedPort, startServer } from '../upstreams/servers.js';
 import { backend, registryOptions, route, table, upstream } from '../upstreams/table-fixtures.js';
-import { rawExchange, send, startGateway } from './harness.js';
+import { rawExchange, rawSocket, readUntil, send, startGateway } from './harness.js';
 
 /** A backend that answers with its name, the method, the path it got and its request headers. */
 function echoBackend(t: Parameters<typeof startServer>[0], name: string) {
@@ -137,6 +137,38 @@ test('no available upstream answers 503 SG_ERR_NO_UPSTREAM with Retry-After', as
   assert.equal(res.status, 503);
   assert.equal(res.headers['retry-after'], '5');
   assert.equal(res.body, '503 Service Unavailable (SG_ERR_NO_UPSTREAM)\n');
+});
+
+/** Whether `received` holds a whole response head and its Content-Length body. */
+function wholeResponse(received: Buffer): boolean {
+  const text = received.toString('latin1');
+  const end = text.indexOf('\r\n\r\n');
+  const length = /^content-length: *(\d+)/im.exec(text);
+  return end >= 0 && length !== null && text.length >= end + 4 + Number(length[1]);
+}
+
+test('a 404 or 503 keeps the keep-alive connection; the next request on it is served', async (t) => {
+  const web = await echoBackend(t, 'web');
+  const { port } = await startGateway(
+    t,
+    table(
+      [
+        route('web/default', 'web', { hosts: ['app.example.com'] }),
+        route('gone/default', 'gone', { hosts: ['gone.example.com'] }),
+      ],
+      [backend('web', [upstream('task:web1:80', { port: web.port })]), backend('gone', [])],
+    ),
+  );
+  const socket = await rawSocket(t, port);
+  const exchange = async (host: string): Promise<string> => {
+    socket.write(`GET / HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+    const reply = (await readUntil(socket, wholeResponse)).toString('latin1');
+    assert.doesNotMatch(reply, /^connection: close/im, `${host} keeps the connection`);
+    return reply.split('\r\n')[0]!;
+  };
+  assert.equal(await exchange('unknown.example.net'), 'HTTP/1.1 404 Not Found');
+  assert.equal(await exchange('gone.example.com'), 'HTTP/1.1 503 Service Unavailable');
+  assert.equal(await exchange('app.example.com'), 'HTTP/1.1 200 OK');
 });
 
 test('before the first table every request answers 503', async (t) => {

@@ -154,6 +154,18 @@ test('an upgrade without a route is refused with 404 and closed', async (t) => {
   assert.ok(closed);
 });
 
+test('an upgrade with no available upstream is refused with 503 and Retry-After, and closed', async (t) => {
+  const { port } = await startGateway(
+    t,
+    table([route('chat/default', 'chat', { hosts: [HOST] })], [backend('chat', [])]),
+  );
+  const { reply, closed } = await rawExchange(port, upgradeRequest('/'));
+  assert.match(reply, /^HTTP\/1\.1 503 Service Unavailable\r\n/);
+  assert.match(reply, /\r\nretry-after: 5\r\n/);
+  assert.ok(reply.endsWith('503 Service Unavailable (SG_ERR_NO_UPSTREAM)\n'));
+  assert.ok(closed);
+});
+
 test('an upgrade on plain HTTP to a redirect-https route gets 308 to https and is closed, never tunnelled', async (t) => {
   let upgrades = 0;
   const ws = await startServer(t, () => {});
