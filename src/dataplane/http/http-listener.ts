@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import {
   type AddressInfo,
   createServer as createNetServer,
+  isIP,
   type Server as NetServer,
   type Socket,
 } from 'node:net';
@@ -54,7 +55,10 @@ export class HttpListener {
       const server = this.server;
       const onError = (err: Error): void => reject(err);
       server.once('error', onError);
-      server.listen({ host: this.address.host, port: this.address.port }, () => {
+      // `[::]` takes only IPv6, as in nginx: `--http 0.0.0.0:80 --http '[::]:80'` is then two sockets,
+      // where a dual-stack `[::]` would make the second bind fail with EADDRINUSE.
+      const ipv6Only = isIP(this.address.host) === 6;
+      server.listen({ host: this.address.host, port: this.address.port, ipv6Only }, () => {
         server.off('error', onError);
         const bound = server.address() as AddressInfo;
         this.#entrypoint.port = bound.port;

@@ -329,6 +329,21 @@ test('redirect-https answers 308 to the https URL', async (t) => {
   assert.equal(res.headers.location, 'https://app.example.com/a?b=1');
 });
 
+/** GETs `/` from `host`:`port` (any address family) for app.example.com; resolves with the body. */
+function bodyOver(host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host, port, agent: false, headers: { host: 'app.example.com' } }, (r) => {
+      let body = '';
+      r.on('data', (c) => {
+        body += c;
+      });
+      r.on('end', () => resolve(body));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 test('listens on several entrypoints, IPv4 and IPv6', async (t) => {
   const web = await echoBackend(t, 'web');
   const { gateway } = await startGateway(
@@ -340,23 +355,22 @@ test('listens on several entrypoints, IPv4 and IPv6', async (t) => {
   assert.match(v4!, /^127\.0\.0\.1:\d+$/);
   assert.match(v6!, /^\[::1\]:\d+$/);
   const v6Port = Number(v6!.split(':').pop());
-  const res = await new Promise<string>((resolve, reject) => {
-    const req = httpRequest(
-      { host: '::1', port: v6Port, agent: false, headers: { host: 'app.example.com' } },
-      (r) => {
-        let body = '';
-        r.on('data', (c) => {
-          body += c;
-        });
-        r.on('end', () => resolve(body));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-  const { headers } = JSON.parse(res);
+  const { headers } = JSON.parse(await bodyOver('::1', v6Port));
   assert.equal(headers['x-forwarded-for'], '::1');
   assert.equal(headers.forwarded, 'for="[::1]";host=app.example.com;proto=http');
+});
+
+test("'0.0.0.0:P' and '[::]:P' listen side by side: the IPv6 wildcard takes only IPv6", async (t) => {
+  const web = await echoBackend(t, 'web');
+  const shared = await closedPort();
+  await startGateway(
+    t,
+    table([route('web/default', 'web')], [backend('web', [upstream('task:web1:80', { port: web.port })])]),
+    { http: [`0.0.0.0:${shared}`, `[::]:${shared}`] },
+  );
+  for (const host of ['127.0.0.1', '::1']) {
+    assert.equal(JSON.parse(await bodyOver(host, shared)).name, 'web', `reached over ${host}`);
+  }
 });
 
 /** A gateway whose one upstream is a raw TCP server: `answer` gets each request's bytes. */
