@@ -106,7 +106,11 @@ test('task mode: swarmgate as a swarm service reaches tasks by their overlay IPs
       const ip = answer.ips.find((a) => ips.has(a));
       assert.ok(ip, `answer ${i} comes from a task with an overlay address (${answer.ips.join(', ')})`);
       assert.equal(answer.headers['x-forwarded-for'], rig.bridgeIp, 'the gateway saw the test client');
-      assert.equal(answer.headers['x-forwarded-port'], '8080', 'the request came in on the container port');
+      assert.equal(
+        answer.headers['x-forwarded-port'],
+        '80',
+        'the port the client addressed, not the container port',
+      );
       seen.set(ip, (seen.get(ip) ?? 0) + 1);
     }
     st.diagnostic(

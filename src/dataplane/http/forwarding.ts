@@ -21,8 +21,6 @@ export interface HopInfo {
   trusted: boolean;
   /** Scheme of the connection the request arrived on. */
   scheme: 'http' | 'https';
-  /** Local port the request arrived on. */
-  port: number;
 }
 
 /**
@@ -48,13 +46,24 @@ export function appendForwardingHeaders(
     'x-forwarded-host',
     (trusted && incoming.xForwardedHost) || host,
     'x-forwarded-port',
-    (trusted && incoming.xForwardedPort) || String(hop.port),
+    (trusted && incoming.xForwardedPort) || addressedPort(host, proto),
     'x-real-ip',
     trusted ? (incoming.xRealIp ?? clientFromChain(priorFor, proxies) ?? hop.peer) : hop.peer,
     'forwarded',
     trusted && incoming.forwarded ? `${incoming.forwarded}, ${ours}` : ours,
   );
   return proto;
+}
+
+/**
+ * The port the client addressed: the Host header's, else the scheme's default (as Traefik does). Not
+ * the listener's own port, which differs behind a port mapping (published 80, container 8080), where
+ * a backend would build its redirects to a port nobody can reach.
+ */
+function addressedPort(host: string, proto: 'http' | 'https'): string {
+  const colon = host.lastIndexOf(':');
+  if (colon > host.lastIndexOf(']') && colon < host.length - 1) return host.slice(colon + 1);
+  return proto === 'https' ? '443' : '80';
 }
 
 function firstProto(value: string | undefined): 'http' | 'https' | undefined {

@@ -31,7 +31,7 @@ export class HttpListener {
   readonly server: Server;
   readonly #settings: ExchangeSettings;
   readonly #host: ExchangeHost;
-  readonly #entrypoint: Entrypoint = { scheme: 'http', port: 0 };
+  readonly #entrypoint: Entrypoint = { scheme: 'http' };
   /** Servers on further descriptors of the same socket; they hand their connections to `server`. */
   readonly #acceptors: NetServer[] = [];
 
@@ -60,9 +60,7 @@ export class HttpListener {
       const ipv6Only = isIP(this.address.host) === 6;
       server.listen({ host: this.address.host, port: this.address.port, ipv6Only }, () => {
         server.off('error', onError);
-        const bound = server.address() as AddressInfo;
-        this.#entrypoint.port = bound.port;
-        resolve(bound);
+        resolve(server.address() as AddressInfo);
       });
     });
   }

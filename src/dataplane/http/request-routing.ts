@@ -80,7 +80,7 @@ export function routeRequest(
   if (match === undefined) return NO_ROUTE;
   const peer = plainAddress(req.socket.remoteAddress ?? '');
   const proxies = settings.proxies;
-  const hop = { peer, trusted: proxies.trusts(peer), scheme: entrypoint.scheme, port: entrypoint.port };
+  const hop = { peer, trusted: proxies.trusts(peer), scheme: entrypoint.scheme };
   const proto = appendForwardingHeaders(head.headers, head.forwarding, head.host, hop, proxies);
   return {
     route: match.route,

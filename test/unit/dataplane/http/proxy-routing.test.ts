@@ -212,9 +212,15 @@ test('forwarding headers from an untrusted peer are replaced', async (t) => {
   assert.equal(headers['x-forwarded-for'], '127.0.0.1');
   assert.equal(headers['x-forwarded-proto'], 'http');
   assert.equal(headers['x-forwarded-host'], 'app.example.com');
-  assert.equal(headers['x-forwarded-port'], String(port));
+  assert.equal(headers['x-forwarded-port'], '80', "the client's port: http's default, as Host names none");
   assert.equal(headers['x-real-ip'], '127.0.0.1');
   assert.equal(headers.forwarded, 'for=127.0.0.1;host=app.example.com;proto=http');
+  const portOf = async (host: string) =>
+    JSON.parse((await send(port, { host, headers: { 'x-forwarded-port': '1' } })).body).headers[
+      'x-forwarded-port'
+    ];
+  assert.equal(await portOf('app.example.com:8080'), '8080', 'the port in Host, not the listening port');
+  assert.notEqual(String(port), '8080');
 });
 
 test('forwarding headers from a trusted peer are kept and extended', async (t) => {

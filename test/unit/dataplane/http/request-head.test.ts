@@ -65,7 +65,7 @@ test('forwarding headers: an IPv6 peer is bracketed and quoted in Forwarded', ()
     head.headers,
     head.forwarding,
     head.host,
-    { peer: '2001:db8::1', trusted: false, scheme: 'https', port: 443 },
+    { peer: '2001:db8::1', trusted: false, scheme: 'https' },
     proxies,
   );
   assert.equal(proto, 'https');
@@ -85,11 +85,36 @@ test('forwarding headers: an IPv6 peer is bracketed and quoted in Forwarded', ()
   ]);
 });
 
+/** The value of field `name` in a flat `[name, value, ...]` list. */
+function fieldValue(headers: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < headers.length; i += 2) if (headers[i] === name) return headers[i + 1];
+  return undefined;
+}
+
 test('a trusted X-Forwarded-Proto decides whether the client is on https', () => {
   const head = new RequestHead(['Host', 'example.com', 'X-Forwarded-Proto', 'HTTPS, http']);
   const proxies = new TrustedProxies(['10.0.0.0/8']);
-  const hop = { peer: '10.0.0.2', trusted: true, scheme: 'http' as const, port: 80 };
+  const hop = { peer: '10.0.0.2', trusted: true, scheme: 'http' as const };
   assert.equal(appendForwardingHeaders(head.headers, head.forwarding, head.host, hop, proxies), 'https');
+  assert.equal(
+    fieldValue(head.headers, 'x-forwarded-port'),
+    '443',
+    'no port in Host: the default of the scheme the client used',
+  );
+});
+
+test('X-Forwarded-Port is the port in Host, IPv6 literals included, else the scheme default', () => {
+  const portFor = (host: string): string | undefined => {
+    const head = new RequestHead(['Host', host]);
+    const hop = { peer: '192.0.2.7', trusted: false, scheme: 'http' as const };
+    appendForwardingHeaders(head.headers, head.forwarding, head.host, hop, new TrustedProxies([]));
+    return fieldValue(head.headers, 'x-forwarded-port');
+  };
+  assert.equal(portFor('example.com:8080'), '8080');
+  assert.equal(portFor('[2001:db8::1]:8443'), '8443');
+  assert.equal(portFor('[2001:db8::1]'), '80');
+  assert.equal(portFor('example.com'), '80');
+  assert.equal(portFor('example.com:'), '80');
 });
 
 test('responseHeaders drops hop-by-hop headers and appends the sticky cookie after the upstream ones', () => {
