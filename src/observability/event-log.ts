@@ -37,6 +37,8 @@ export function attachEventLog(logger: Logger, options: EventLogOptions): () => 
     const m = message as RequestEndEvent;
     logger.info(
       {
+        client: m.client,
+        ...(m.peer !== m.client ? { peer: m.peer } : {}),
         method: m.method,
         host: m.host,
         url: m.url,

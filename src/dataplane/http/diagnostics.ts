@@ -12,6 +12,10 @@ export interface RequestStartEvent {
 
 /** Message on {@link requestEndChannel}: one per client request (or upgrade), however it ended. */
 export interface RequestEndEvent {
+  /** The client's address: the `X-Real-IP` the gateway forwarded (from a trusted proxy's headers), else the peer's. */
+  client: string;
+  /** The address of the TCP peer (a trusted proxy, or the client itself). */
+  peer: string;
   method: string;
   host: string;
   url: string;

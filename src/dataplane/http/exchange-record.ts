@@ -10,6 +10,7 @@ import type { ExchangeHost, ExchangeSettings } from './exchange-settings.js';
 import { httpsLocation } from './https-redirect.js';
 import { RequestHead } from './request-head.js';
 import { routeRequest } from './request-routing.js';
+import { plainAddress } from './trusted-proxies.js';
 import {
   classifyUpstreamError,
   type ErrorCause,
@@ -52,6 +53,8 @@ export class ExchangeRecord {
   readonly #kind: 'request' | 'upgrade';
   readonly #attempts: Attempts;
   readonly #startedAt: number;
+  /** Read up front (when anyone listens): a socket that is gone by the end has no peer address. */
+  readonly #peer: string;
   route: CompiledRoute | undefined;
   /** The client reached the edge over https. */
   secure = false;
@@ -70,7 +73,9 @@ export class ExchangeRecord {
     this.#settings = settings;
     this.#kind = kind;
     this.#attempts = new Attempts(settings.maxRetries);
-    this.#startedAt = requestEndChannel.hasSubscribers ? performance.now() : 0;
+    const observed = requestEndChannel.hasSubscribers;
+    this.#startedAt = observed ? performance.now() : 0;
+    this.#peer = observed ? plainAddress(req.socket.remoteAddress ?? '') : '';
     this.head = new RequestHead(req.rawHeaders);
   }
 
@@ -173,6 +178,8 @@ export class ExchangeRecord {
     if (!requestEndChannel.hasSubscribers) return;
     const req = this.req;
     const event: RequestEndEvent = {
+      client: this.head.forwardedClient() ?? this.#peer,
+      peer: this.#peer,
       method: req.method ?? '',
       host: this.head.host,
       url: req.url ?? '',

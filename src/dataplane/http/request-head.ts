@@ -106,6 +106,16 @@ export class RequestHead {
     out.push('host', host);
   }
 
+  /**
+   * The `X-Real-IP` this hop added (`appendForwardingHeaders`, once routed); the client's own
+   * `X-Real-IP` never stays in `headers`. Undefined for a request that was not routed.
+   */
+  forwardedClient(): string | undefined {
+    const out = this.headers;
+    for (let i = out.length - 2; i >= 0; i -= 2) if (out[i] === 'x-real-ip') return out[i + 1];
+    return undefined;
+  }
+
   /** Whether a body follows the head. */
   get hasBody(): boolean {
     return this.chunked || this.contentLength > 0;

@@ -18,6 +18,8 @@ function capture() {
 }
 
 const request = {
+  client: '203.0.113.9',
+  peer: '10.0.0.7',
   method: 'GET',
   host: 'a.test',
   url: '/x',
@@ -47,7 +49,7 @@ test('logs health flips and table swaps; the access log only when asked', async 
   );
 });
 
-test('the access log carries status, duration, route, upstream and retries', async (t) => {
+test('the access log carries the client (and the proxy it came through), status, duration, route, upstream and retries', async (t) => {
   const { lines, logger } = capture();
   const detach = attachEventLog(logger, { accessLog: true });
   requestEndChannel.publish(request);
@@ -64,6 +66,8 @@ test('the access log carries status, duration, route, upstream and retries', asy
       pid: undefined,
       hostname: undefined,
       msg: 'request',
+      client: '203.0.113.9',
+      peer: '10.0.0.7',
       method: 'GET',
       host: 'a.test',
       url: '/x',
@@ -74,4 +78,14 @@ test('the access log carries status, duration, route, upstream and retries', asy
       retries: 1,
     },
   );
+});
+
+test('the access log leaves the peer out when it is the client', async (t) => {
+  const { lines, logger } = capture();
+  const detach = attachEventLog(logger, { accessLog: true });
+  t.after(detach);
+  requestEndChannel.publish({ ...request, client: '192.0.2.1', peer: '192.0.2.1' });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(lines[0]!.client, '192.0.2.1');
+  assert.equal('peer' in lines[0]!, false);
 });

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
 import { type TestContext, test } from 'node:test';
+import { type RequestEndEvent, requestEndChannel } from '../../../../src/dataplane/http/diagnostics.js';
 import { UpstreamRegistry } from '../../../../src/dataplane/upstreams/upstream-registry.js';
-import { closedPort, startServer } from '../upstreams/servers.js';
+import { closedPort, startServer, waitFor } from '../upstreams/servers.js';
 import { backend, registryOptions, route, table, upstream } from '../upstreams/table-fixtures.js';
 import { rawExchange, rawSocket, readUntil, send, startGateway } from './harness.js';
 
@@ -249,6 +250,31 @@ test('forwarding headers from a trusted peer are kept and extended', async (t) =
   assert.equal(
     headers.forwarded,
     'for=203.0.113.9;proto=https, for=127.0.0.1;host="app.example.com:8443";proto=http',
+  );
+});
+
+test('the request-end event names the client: from a trusted proxy, its client; else the peer', async (t) => {
+  const web = await echoBackend(t, 'web');
+  const { port } = await startGateway(
+    t,
+    table([route('web/default', 'web')], [backend('web', [upstream('task:web1:80', { port: web.port })])]),
+    { trustedProxies: ['127.0.0.0/8'] },
+  );
+  const ends: RequestEndEvent[] = [];
+  const onEnd = (message: unknown) => ends.push(message as RequestEndEvent);
+  requestEndChannel.subscribe(onEnd);
+  t.after(() => requestEndChannel.unsubscribe(onEnd));
+  await send(port, { host: 'app.example.com', headers: { 'x-forwarded-for': '203.0.113.9' } });
+  await send(port, { host: 'app.example.com' });
+  await send(port, { host: 'unknown.example.net', headers: { 'x-forwarded-for': '203.0.113.9' } });
+  await waitFor(() => ends.length === 3, 'three request-end events');
+  assert.deepEqual(
+    ends.map((e) => [e.status, e.client, e.peer]),
+    [
+      [200, '203.0.113.9', '127.0.0.1'],
+      [200, '127.0.0.1', '127.0.0.1'],
+      [404, '127.0.0.1', '127.0.0.1'],
+    ],
   );
 });
 
