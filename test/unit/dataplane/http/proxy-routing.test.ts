@@ -278,6 +278,32 @@ test('the request-end event names the client: from a trusted proxy, its client; 
   );
 });
 
+test('a body whose Content-Length the client lists in Connection reaches the upstream whole, never the next request', async (t) => {
+  const seen: string[] = [];
+  const origin = await startServer(t, async (req, res) => {
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    seen.push(`${req.method} ${req.url} host=${req.headers.host} body=${JSON.stringify(body)}`);
+    res.end('ok');
+  });
+  const { port } = await startGateway(
+    t,
+    table([route('web/default', 'web')], [backend('web', [upstream('task:web1:80', { port: origin.port })])]),
+  );
+  const smuggled = 'GET /smuggled HTTP/1.1\r\nX-Ignore: ';
+  const attack = await rawExchange(
+    port,
+    'POST /innocent HTTP/1.1\r\nHost: app.example.com\r\nConnection: content-length, host, close\r\n' +
+      `Content-Length: ${smuggled.length}\r\n\r\n${smuggled}`,
+  );
+  assert.match(attack.reply, /^HTTP\/1\.1 200 OK/);
+  assert.equal((await send(port, { path: '/victim' })).status, 200);
+  assert.deepEqual(seen, [
+    `POST /innocent host=app.example.com body=${JSON.stringify(smuggled)}`,
+    'GET /victim host=app.example.com body=""',
+  ]);
+});
+
 test('hop-by-hop headers are removed both ways; end-to-end headers pass', async (t) => {
   const web = await startServer(t, (req, res) => {
     res.writeHead(200, [

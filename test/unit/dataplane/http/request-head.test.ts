@@ -52,6 +52,20 @@ test('RequestHead keeps end-to-end headers in order and drops hop-by-hop ones, i
   assert.equal(head.hasBody, true);
 });
 
+test('Connection never removes the framing fields or Host: listing them would strip a body of its length', () => {
+  const head = new RequestHead([
+    'Host',
+    'app.example.com',
+    'Connection',
+    'content-length, Host, transfer-encoding, x-hop',
+    'Content-Length',
+    '5',
+    'X-Hop',
+    '1',
+  ]);
+  assert.deepEqual(head.headers, ['Host', 'app.example.com', 'Content-Length', '5']);
+});
+
 test('RequestHead reads Content-Length; no length and no chunking means no body', () => {
   assert.equal(new RequestHead(['Content-Length', '12']).hasBody, true);
   assert.equal(new RequestHead(['Content-Length', '0']).hasBody, false);
