@@ -35,6 +35,7 @@ export class ProxyExchange implements UpstreamResponseHandler, PendingHead {
   #resume: (() => void) | undefined;
   #awaitingDrain = false;
   #clientGone = false;
+  #ended = false;
   /**
    * The upstream's response head, held until a body piece, the end or the end of the turn needs it:
    * until then nothing is on the client's wire, and a failure can still be answered with a 502.
@@ -62,6 +63,9 @@ export class ProxyExchange implements UpstreamResponseHandler, PendingHead {
     const record = this.#record;
     this.#host.exchangeStarted();
     res.on('close', this.#onClose);
+    // A pipelined response queued behind another has no socket yet, and node never emits its `close`
+    // when the connection dies first; its request's `close` comes instead.
+    if (res.socket === null) record.req.once('close', this.#onQueuedRequestClose);
     const opening = record.open(this.#host.table, this.#entrypoint);
     if (opening.action === 'refuse') {
       this.#fail(opening.code, opening.message);
@@ -247,7 +251,13 @@ export class ProxyExchange implements UpstreamResponseHandler, PendingHead {
     this.#resume?.();
   };
 
+  readonly #onQueuedRequestClose = (): void => {
+    if (this.#res.socket === null && this.#record.req.socket.destroyed) this.#onClose();
+  };
+
   readonly #onClose = (): void => {
+    if (this.#ended) return;
+    this.#ended = true;
     const res = this.#res;
     const record = this.#record;
     if (!res.writableFinished) {

@@ -287,3 +287,28 @@ test('a client that goes away before the upstream answered aborts the upstream r
     'a client abort is not blamed on the upstream',
   );
 });
+
+test('a pipelined request queued behind another ends with its connection: nothing stays counted in flight', async (t) => {
+  const slowArrived = deferred<void>();
+  const release = deferred<void>();
+  const paths: string[] = [];
+  const web = await startServer(t, async (req, res) => {
+    paths.push(req.url ?? '');
+    if (req.url === '/slow') {
+      slowArrived.resolve();
+      await release.promise;
+    }
+    res.end('done');
+  });
+  const { port, gateway } = await startGateway(t, singleBackendTable(web.port));
+  const socket = await rawSocket(t, port);
+  socket.write(
+    'GET /slow HTTP/1.1\r\nHost: app.example.com\r\n\r\nGET /queued HTTP/1.1\r\nHost: app.example.com\r\n\r\n',
+  );
+  await slowArrived.promise;
+  await waitFor(() => paths.includes('/queued'), 'the queued request sent upstream');
+  assert.equal(gateway.inflight, 2);
+  socket.destroy();
+  release.resolve();
+  await waitFor(() => gateway.inflight === 0, 'in-flight count back to 0 once the client left');
+});
