@@ -1,3 +1,4 @@
+import diagnostics_channel from 'node:diagnostics_channel';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
@@ -163,4 +164,17 @@ export function deferred<T = void>(): {
     reject = rej;
   });
   return { promise, resolve, reject };
+}
+
+/** Collects the messages published on diagnostics channel `name` during one test. */
+export function channelMessages<T>(t: AfterHook, name: string): T[] {
+  const seen: T[] = [];
+  const onMessage = (message: unknown): void => {
+    seen.push(message as T);
+  };
+  diagnostics_channel.subscribe(name, onMessage);
+  t.after(() => {
+    diagnostics_channel.unsubscribe(name, onMessage);
+  });
+  return seen;
 }

@@ -1,21 +1,12 @@
 import assert from 'node:assert/strict';
-import diagnostics_channel from 'node:diagnostics_channel';
+import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import type { RequestEndEvent, UpstreamRetryEvent } from '../../../../src/dataplane/http/diagnostics.js';
+import { UpstreamRegistry } from '../../../../src/dataplane/upstreams/upstream-registry.js';
 import { closedPort, startServer } from '../upstreams/servers.js';
-import { backend, route, table, upstream } from '../upstreams/table-fixtures.js';
-import { send, startGateway } from './harness.js';
-
-/** Collects the messages published on a channel during one test. */
-function listen<T>(t: { after: (fn: () => void) => void }, name: string): T[] {
-  const seen: T[] = [];
-  const onMessage = (message: unknown): void => {
-    seen.push(message as T);
-  };
-  diagnostics_channel.subscribe(name, onMessage);
-  t.after(() => diagnostics_channel.unsubscribe(name, onMessage));
-  return seen;
-}
+import { backend, registryOptions, route, table, upstream } from '../upstreams/table-fixtures.js';
+import { channelMessages, send, startGateway } from './harness.js';
 
 /** Round-robin starts at the first upstream, so the first request deterministically tries `first`. */
 function twoUpstreams(first: number, second: number) {
@@ -30,9 +21,65 @@ function twoUpstreams(first: number, second: number) {
   );
 }
 
+/**
+ * The listener of a thread that blocks right after `listen`, so nothing ever accepts: its connections
+ * stay in the kernel's accept queue. The backlog is 1 (node turns 0 into its default of 511).
+ */
+const UNACCEPTING_LISTENER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const server = require('node:net').createServer();
+server.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => {
+  parentPort.postMessage(server.address().port);
+  Atomics.wait(workerData, 0, 0);
+  server.close();
+});
+`;
+
+/** Connects to `port`; false when no connect came within `limitMs` (the socket is then destroyed). */
+function connectsWithin(port: number, limitMs: number, sockets: Socket[]): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    sockets.push(socket);
+    socket.on('error', () => {});
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve(false);
+    }, limitMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+/**
+ * A loopback port whose accept queue is full: Linux drops further SYNs (`tcp_conn_request`), so a
+ * connect there neither succeeds nor is refused, and only a connect timeout ends it. The queue is
+ * filled with raw connections until one of them hangs, which proves the state before the test uses it.
+ */
+async function fullBacklogPort(t: { after: (fn: () => Promise<void>) => void }): Promise<number> {
+  const release = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(UNACCEPTING_LISTENER, { eval: true, workerData: release });
+  const fillers: Socket[] = [];
+  t.after(async () => {
+    for (const socket of fillers) socket.destroy();
+    Atomics.store(release, 0, 1);
+    Atomics.notify(release, 0);
+    await worker.terminate();
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  for (let i = 0; i < 8; i++) {
+    if (!(await connectsWithin(port, 250, fillers))) return port;
+  }
+  throw new Error(`the accept queue of port ${port} never filled up`);
+}
+
 test('a refused connect is retried on another upstream for any method; every request succeeds', async (t) => {
-  const retries = listen<UpstreamRetryEvent>(t, 'swarmgate:upstream:retry');
-  const ends = listen<RequestEndEvent>(t, 'swarmgate:request:end');
+  const retries = channelMessages<UpstreamRetryEvent>(t, 'swarmgate:upstream:retry');
+  const ends = channelMessages<RequestEndEvent>(t, 'swarmgate:request:end');
   const live = await startServer(t, async (req, res) => {
     let body = '';
     for await (const chunk of req) body += chunk;
@@ -81,6 +128,65 @@ test('retries stop after two: three refusing upstreams answer 502', async (t) =>
   assert.equal(logs.filter((l) => l.msg === 'retrying the request on another upstream').length, 2);
   assert.equal(logs.filter((l) => l.code === 'SG_ERR_UPSTREAM_CONNECT').length, 3);
 });
+
+const CONNECT_TIMEOUT_MS = 300;
+
+for (const [method, body] of [
+  ['GET', undefined],
+  ['PUT', 'payload'],
+] as const) {
+  test(`a connect timeout is retried on another upstream (${method}); the client gets its 200`, async (t) => {
+    const retries = channelMessages<UpstreamRetryEvent>(t, 'swarmgate:upstream:retry');
+    const ends = channelMessages<RequestEndEvent>(t, 'swarmgate:request:end');
+    const silent = await fullBacklogPort(t);
+    const seen: string[] = [];
+    const live = await startServer(t, async (req, res) => {
+      let received = '';
+      for await (const chunk of req) received += chunk;
+      seen.push(`${req.method}:${received}`);
+      res.end('live');
+    });
+    const registry = new UpstreamRegistry(registryOptions({ connectTimeoutMs: CONNECT_TIMEOUT_MS }));
+    const { port, logs } = await startGateway(t, twoUpstreams(silent, live.port), { registry });
+
+    const res = await send(port, { method, ...(body === undefined ? {} : { body }) });
+    assert.equal(res.status, 200);
+    assert.equal(res.body, 'live');
+    assert.deepEqual(seen, [`${method}:${body ?? ''}`], 'the second upstream got the request, body intact');
+    assert.deepEqual(retries, [
+      {
+        routeId: 'web/default',
+        upstreamId: 'task:first:80',
+        errorCode: 'SG_ERR_UPSTREAM_TIMEOUT',
+        attempt: 2,
+      },
+    ]);
+    assert.equal(ends.length, 1);
+    assert.equal(ends[0]!.retries, 1);
+    assert.equal(ends[0]!.upstreamId, 'task:second:80');
+    assert.equal(ends[0]!.errorCode, undefined);
+    assert.ok(
+      ends[0]!.durationMs >= CONNECT_TIMEOUT_MS - 20,
+      `the first attempt waited out the connect timeout (${ends[0]!.durationMs} ms)`,
+    );
+    const logged = logs.filter((l) => l.msg === 'retrying the request on another upstream');
+    assert.equal(logged.length, 1);
+    assert.equal(logged[0]!.code, 'SG_ERR_UPSTREAM_TIMEOUT');
+    assert.equal(
+      logged[0]!.cause,
+      'SG_UPSTREAM_CONNECT_TIMEOUT',
+      'a connect timeout, not a refusal or reset',
+    );
+    assert.equal(logged[0]!.upstreamId, 'task:first:80');
+    assert.equal(logged[0]!.attempt, 1);
+    assert.equal(logs.filter((l) => l.msg === 'upstream request failed').length, 0);
+    assert.equal(
+      registry.get('task:first:80')?.healthy,
+      false,
+      'a connect timeout counts as a connect failure: the upstream is down at once',
+    );
+  });
+}
 
 test('a reset before the response is retried for a bodyless GET but not for a POST', async (t) => {
   const resetter = await startServer(t, (req) => req.socket.destroy());

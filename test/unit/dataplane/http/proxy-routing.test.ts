@@ -6,7 +6,7 @@ import { type RequestEndEvent, requestEndChannel } from '../../../../src/datapla
 import { UpstreamRegistry } from '../../../../src/dataplane/upstreams/upstream-registry.js';
 import { closedPort, startServer, waitFor } from '../upstreams/servers.js';
 import { backend, registryOptions, route, table, upstream } from '../upstreams/table-fixtures.js';
-import { rawExchange, rawSocket, readUntil, send, startGateway } from './harness.js';
+import { channelMessages, rawExchange, rawSocket, readUntil, send, startGateway } from './harness.js';
 
 /** A backend that answers with its name, the method, the path it got and its request headers. */
 function echoBackend(t: Parameters<typeof startServer>[0], name: string) {
@@ -260,10 +260,7 @@ test('the request-end event names the client: from a trusted proxy, its client; 
     table([route('web/default', 'web')], [backend('web', [upstream('task:web1:80', { port: web.port })])]),
     { trustedProxies: ['127.0.0.0/8'] },
   );
-  const ends: RequestEndEvent[] = [];
-  const onEnd = (message: unknown) => ends.push(message as RequestEndEvent);
-  requestEndChannel.subscribe(onEnd);
-  t.after(() => requestEndChannel.unsubscribe(onEnd));
+  const ends = channelMessages<RequestEndEvent>(t, requestEndChannel.name as string);
   await send(port, { host: 'app.example.com', headers: { 'x-forwarded-for': '203.0.113.9' } });
   await send(port, { host: 'app.example.com' });
   await send(port, { host: 'unknown.example.net', headers: { 'x-forwarded-for': '203.0.113.9' } });
