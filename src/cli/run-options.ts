@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
+import { DEFAULT_HTTP_LIMITS, serverOptions } from '../dataplane/http/http-limits.js';
 import { parseListenAddress } from '../dataplane/http/listen-address.js';
+import { TrustedProxies } from '../dataplane/http/trusted-proxies.js';
 import { SwarmgateError } from '../errors.js';
 import type { TranslateContext } from '../routing/table.js';
 import { choiceFlag, durationFlag, integerFlag, listFlag, sizeFlag } from './option-values.js';
@@ -97,6 +99,14 @@ export function parseRunOptions(argv: string[]): RunOptions {
   // Checked here so that a bad address fails before anything starts or warns.
   for (const address of [...http, admin]) parseListenAddress(address);
   const workers = integerFlag('workers', values.workers ?? '1', 1, 64);
+  const trustedProxies = listFlag(values['trusted-proxies']);
+  const headersTimeoutMs = durationFlag('headers-timeout', values['headers-timeout'] ?? '30s');
+  const requestTimeoutMs = durationFlag('request-timeout', values['request-timeout'] ?? '5m');
+  // The data plane's own checks, run now: in a cluster worker they would throw at every restart.
+  checkedBy('--trusted-proxies', () => new TrustedProxies(trustedProxies));
+  checkedBy('--headers-timeout, --request-timeout', () =>
+    serverOptions({ ...DEFAULT_HTTP_LIMITS, headersTimeoutMs, requestTimeoutMs }),
+  );
   return {
     ...(values.docker !== undefined ? { docker: values.docker } : {}),
     ...(values.table !== undefined ? { table: values.table } : {}),
@@ -108,12 +118,12 @@ export function parseRunOptions(argv: string[]): RunOptions {
     ...(values['sticky-secret-file'] !== undefined ? { stickySecretFile: values['sticky-secret-file'] } : {}),
     drainTimeoutMs: durationFlag('drain-timeout', values['drain-timeout'] ?? '30s'),
     relistIntervalMs: durationFlag('relist-interval', values['relist-interval'] ?? '2s'),
-    trustedProxies: listFlag(values['trusted-proxies']),
+    trustedProxies,
     maxHeaderBytes: sizeFlag('max-header-size', values['max-header-size'] ?? '16k'),
     maxBodyBytes:
       values['max-body-size'] === undefined ? 0 : sizeFlag('max-body-size', values['max-body-size']),
-    headersTimeoutMs: durationFlag('headers-timeout', values['headers-timeout'] ?? '30s'),
-    requestTimeoutMs: durationFlag('request-timeout', values['request-timeout'] ?? '5m'),
+    headersTimeoutMs,
+    requestTimeoutMs,
     idleTimeoutMs: durationFlag('idle-timeout', values['idle-timeout'] ?? '60s'),
     connectTimeoutMs: durationFlag('connect-timeout', values['connect-timeout'] ?? '5s'),
     upstreamTimeoutMs: durationFlag('upstream-timeout', values['upstream-timeout'] ?? '60s'),
@@ -131,6 +141,17 @@ export function parseRunOptions(argv: string[]): RunOptions {
     metrics: values.metrics ?? false,
     help: values.help ?? false,
   };
+}
+
+/** Runs `check`, prefixing the flags to the configuration error it throws. */
+function checkedBy(flags: string, check: () => unknown): void {
+  try {
+    check();
+  } catch (err) {
+    if (err instanceof SwarmgateError)
+      throw new SwarmgateError(err.code, `${flags}: ${err.message}`, { cause: err });
+    throw err;
+  }
 }
 
 function parse(argv: string[]) {

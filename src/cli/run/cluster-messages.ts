@@ -7,7 +7,11 @@ export type ToWorker =
   | { type: 'table'; table: RoutingTable }
   | { type: 'shutdown' };
 
-/** Worker → primary: `ready` once it listens for messages; then runtime state for the admin API. */
+/**
+ * Worker → primary: `ready` once it listens for messages, `serving` once its entrypoints are bound;
+ * then runtime state for the admin API.
+ */
 export type ToPrimary =
   | { type: 'ready' }
+  | { type: 'serving' }
   | { type: 'state'; inflight: number; routes: GatewayRoutesState | undefined };

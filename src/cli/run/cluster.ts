@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { AdminServer } from '../../dataplane/http/admin-server.js';
 import type { RoutingTable } from '../../routing/table.js';
+import { ExitCode } from '../exit-codes.js';
 import type { RunOptions } from '../run-options.js';
 import { announceTable } from './announce.js';
 import type { ToPrimary, ToWorker } from './cluster-messages.js';
@@ -11,6 +12,9 @@ import { clusterPrimaryMetrics } from './metrics.js';
 import { loadStickySecret, readSecretFile } from './secrets.js';
 import { onShutdownSignal } from './shutdown.js';
 import { runWorker } from './worker.js';
+
+/** Workers in a row that die before serving, after which the primary exits. */
+const MAX_STARTUP_FAILURES = 5;
 
 /**
  * `--workers N`: the primary owns the table source and the admin API; workers share the listeners
@@ -39,12 +43,36 @@ export async function runCluster(options: RunOptions, logger: Logger): Promise<v
   let table: RoutingTable = await source.start();
   announceTable(logger, table, { cause: 'initial' });
   const send = (worker: Worker, message: ToWorker) => worker.isConnected() && worker.send(message);
+  // A worker that keeps dying at start (bad config, port taken) must not become a fork storm.
+  let crashes = 0;
+  const steady = setInterval(() => {
+    crashes = 0;
+  }, 60_000).unref();
+  // Nor a restart loop without end while /readyz stays 503: workers dying one after another before
+  // they serve fail the whole gateway.
+  let startupFailures = 0;
   const fork = () => {
     const worker = cluster.fork();
+    let serving = false;
+    worker.once('exit', (code, signal) => {
+      state.forget(worker.id);
+      if (state.closing) return;
+      const log = { worker: worker.process.pid, code, signal };
+      if (!serving && ++startupFailures >= MAX_STARTUP_FAILURES) {
+        logger.fatal({ ...log, startupFailures }, 'workers keep dying before they serve; giving up');
+        process.exit(ExitCode.failure);
+      }
+      const delayMs = Math.min(30_000, 250 * 2 ** crashes++);
+      logger.error({ ...log, delayMs }, 'worker died; starting a new one');
+      setTimeout(fork, delayMs).unref();
+    });
     worker.on('message', (message: ToPrimary) => {
       // prom-client's scrape answers share this channel: only swarmgate's own types are acted on.
       if (message.type === 'state') state.report(worker.id, message);
-      else if (message.type === 'ready') {
+      else if (message.type === 'serving') {
+        serving = true;
+        startupFailures = 0;
+      } else if (message.type === 'ready') {
         send(worker, { type: 'init', stickySecret });
         send(worker, { type: 'table', table });
       }
@@ -55,18 +83,6 @@ export async function runCluster(options: RunOptions, logger: Logger): Promise<v
     announceTable(logger, next, meta);
     for (const worker of Object.values(cluster.workers ?? {}))
       if (worker) send(worker, { type: 'table', table });
-  });
-  // A worker that keeps dying at start (bad config, port taken) must not become a fork storm.
-  let crashes = 0;
-  const steady = setInterval(() => {
-    crashes = 0;
-  }, 60_000).unref();
-  cluster.on('exit', (worker, code, signal) => {
-    state.forget(worker.id);
-    if (state.closing) return;
-    const delayMs = Math.min(30_000, 250 * 2 ** crashes++);
-    logger.error({ worker: worker.process.pid, code, signal, delayMs }, 'worker died; starting a new one');
-    setTimeout(fork, delayMs).unref();
   });
   for (let i = 0; i < options.workers; i++) fork();
   await admin.listen();

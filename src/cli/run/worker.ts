@@ -32,10 +32,13 @@ export async function runWorker(options: RunOptions, logger: Logger): Promise<vo
         if (!started) return;
         if (started.gateway.table === undefined) {
           started.gateway.setTable(message.table);
-          started.gateway.listen().catch((err: unknown) => {
-            logger.fatal({ err }, 'worker cannot listen');
-            process.exit(1);
-          });
+          started.gateway.listen().then(
+            () => process.send?.({ type: 'serving' } satisfies ToPrimary),
+            (err: unknown) => {
+              logger.fatal({ err }, 'worker cannot listen');
+              process.exit(1);
+            },
+          );
           reporter = setInterval(report, REPORT_INTERVAL_MS).unref();
         } else started.gateway.setTable(message.table);
         return;

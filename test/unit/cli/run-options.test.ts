@@ -21,6 +21,14 @@ test('defaults suit a first run on a host', () => {
   assert.equal(o.relistIntervalMs, 2_000);
   assert.equal(o.maxHeaderBytes, 16 * 1024);
   assert.equal(o.maxBodyBytes, 0);
+  // As docs/dataplane-http.md (client side) and --help give them; the rest only --help documents.
+  assert.equal(o.headersTimeoutMs, 30_000);
+  assert.equal(o.requestTimeoutMs, 300_000);
+  assert.equal(o.idleTimeoutMs, 60_000);
+  assert.equal(o.connectTimeoutMs, 5_000);
+  assert.equal(o.upstreamTimeoutMs, 60_000);
+  assert.equal(o.shutdownGraceMs, 10_000);
+  assert.deepEqual(o.trustedProxies, []);
   assert.equal(o.workers, 1);
   assert.equal(o.acceptBatch, 4);
   assert.equal(parseRunOptions(['--accept-batch', '1']).acceptBatch, 1);
@@ -86,4 +94,19 @@ test('listen addresses are checked with the options, before anything starts', ()
   );
   configError(['--admin', ':9180'], /invalid listen address ":9180"/);
   assert.deepEqual(parseRunOptions(['--http', '[::]:80']).http, ['[::]:80']);
+});
+
+test('the data plane checks its settings here, so no cluster worker dies of them', () => {
+  configError(
+    ['--trusted-proxies', '10.0.0.0/8,10.0.0.0/33'],
+    /^--trusted-proxies: invalid trusted proxy "10\.0\.0\.0\/33"/,
+  );
+  configError(['--trusted-proxies', 'proxy.lan'], /invalid trusted proxy "proxy\.lan"/);
+  configError(
+    ['--headers-timeout', '2m', '--request-timeout', '1m'],
+    /^--headers-timeout, --request-timeout: headersTimeoutMs \(120000\) must not exceed requestTimeoutMs \(60000\)/,
+  );
+  configError(['--headers-timeout', '6m'], /must not exceed requestTimeoutMs \(300000\)/);
+  const o = parseRunOptions(['--headers-timeout', '1m', '--request-timeout', '1m']);
+  assert.equal(o.headersTimeoutMs, o.requestTimeoutMs, 'equal timeouts are allowed');
 });

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { test } from 'node:test';
+import { runCli } from '../../integration/support/cli-process.js';
+import { freePort } from '../../integration/support/gateway-process.js';
+import { tableFile } from './process-fixtures.js';
+
+const CONFIG_EXIT = 7;
+
+for (const workers of ['1', '2']) {
+  test(`--workers ${workers}: settings the data plane refuses stop \`run\` at once with exit ${CONFIG_EXIT}`, async (t) => {
+    const base = [
+      'run',
+      '--table',
+      await tableFile(t, 9),
+      '--http',
+      `127.0.0.1:${await freePort()}`,
+      '--admin',
+      `127.0.0.1:${await freePort()}`,
+      '--workers',
+      workers,
+    ];
+    for (const [flags, message] of [
+      [['--trusted-proxies', '10.0.0.0/40'], /--trusted-proxies: invalid trusted proxy "10\.0\.0\.0\/40"/],
+      [['--headers-timeout', '2m', '--request-timeout', '1m'], /--headers-timeout, --request-timeout: /],
+    ] as const) {
+      const result = await runCli([...base, ...flags], { timeoutMs: 10_000 });
+      assert.equal(result.code, CONFIG_EXIT, `exit code; stdout: ${result.stdout}; stderr: ${result.stderr}`);
+      assert.equal(result.stdout, '', 'nothing started, nothing logged');
+      assert.match(result.stderr, message);
+      assert.match(result.stderr, /SG_ERR_CONFIG/);
+    }
+  });
+}
+
+test('--workers 2: workers that keep dying before they serve make the primary give up with exit 1', async (t) => {
+  const taken = createServer();
+  taken.listen(0, '127.0.0.1');
+  await once(taken, 'listening');
+  t.after(() => taken.close());
+  const port = (taken.address() as { port: number }).port;
+  const result = await runCli(
+    [
+      'run',
+      '--table',
+      await tableFile(t, 9),
+      '--http',
+      `127.0.0.1:${port}`,
+      '--admin',
+      `127.0.0.1:${await freePort()}`,
+      '--workers',
+      '2',
+    ],
+    { timeoutMs: 20_000 },
+  );
+  assert.equal(result.code, 1, `exit code; stderr: ${result.stderr}`);
+  const messages = result.stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => (JSON.parse(line) as { msg: string }).msg);
+  assert.equal(messages.filter((m) => m === 'worker died; starting a new one').length, 4);
+  assert.equal(messages.at(-1), 'workers keep dying before they serve; giving up');
+});
