@@ -1,7 +1,8 @@
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { HttpErrorCode } from './error-responses.js';
-import { writeRawError } from './error-responses.js';
+import { ERROR_STATUS, writeRawError } from './error-responses.js';
 
 /** How node's parser and timeout errors are answered. */
 function replyFor(parserCode: string | undefined): { status: number; code: HttpErrorCode } {
@@ -29,5 +30,18 @@ export function clientErrorHandler(logger: Logger): (err: Error, socket: Duplex)
     const peer = (socket as { remoteAddress?: string }).remoteAddress;
     logger.info({ code, status, cause, peer }, 'rejected a client request');
     writeRawError(socket, status, code);
+  };
+}
+
+/**
+ * A `connect` listener: node closes a CONNECT request's connection without a word when nobody
+ * listens; this answers 501 (a reverse proxy opens no tunnels to arbitrary targets) and logs it.
+ */
+export function connectMethodHandler(logger: Logger): (req: IncomingMessage, socket: Duplex) => void {
+  return (req, socket) => {
+    const code = 'SG_ERR_CONNECT_METHOD';
+    const peer = req.socket.remoteAddress;
+    logger.info({ code, status: ERROR_STATUS[code], target: req.url, peer }, 'rejected a client request');
+    writeRawError(socket, ERROR_STATUS[code], code);
   };
 }

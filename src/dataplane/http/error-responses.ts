@@ -14,6 +14,7 @@ export const ERROR_STATUS = {
   SG_ERR_HEADERS_TOO_LARGE: 431,
   SG_ERR_BODY_TOO_LARGE: 413,
   SG_ERR_TRANSFER_CODING: 501,
+  SG_ERR_CONNECT_METHOD: 501,
   SG_ERR_CLIENT_TIMEOUT: 408,
   SG_ERR_INTERNAL: 500,
 } as const satisfies Partial<Record<ErrorCode, number>>;

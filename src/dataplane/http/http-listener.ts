@@ -7,7 +7,7 @@ import {
   type Socket,
 } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { clientErrorHandler } from './client-errors.js';
+import { clientErrorHandler, connectMethodHandler } from './client-errors.js';
 import type { Entrypoint } from './entrypoint.js';
 import { sendInternalError } from './error-responses.js';
 import type { ExchangeHost, ExchangeSettings } from './exchange-settings.js';
@@ -47,6 +47,7 @@ export class HttpListener {
     this.server.on('checkContinue', this.#onRequest);
     this.server.on('upgrade', this.#onUpgrade);
     this.server.on('clientError', clientErrorHandler(settings.logger));
+    this.server.on('connect', connectMethodHandler(settings.logger));
   }
 
   /** Binds; resolves with the bound address (useful with port 0). */

@@ -99,6 +99,19 @@ test('a body in a transfer coding besides chunked gets 501 SG_ERR_TRANSFER_CODIN
   assert.equal(upstreamRequests(), 1);
 });
 
+test('CONNECT gets 501 SG_ERR_CONNECT_METHOD, is logged, opens no tunnel, and the connection closes', async (t) => {
+  const { port, logs, upstreamRequests } = await gatewayWithBackend(t);
+  const { reply, closed } = await rawExchange(
+    port,
+    'CONNECT app.example.com:443 HTTP/1.1\r\nHost: app.example.com:443\r\n\r\n',
+  );
+  assert.match(reply, /^HTTP\/1\.1 501 Not Implemented\r\n/);
+  assert.ok(reply.endsWith('501 Not Implemented (SG_ERR_CONNECT_METHOD)\n'));
+  assert.ok(closed);
+  assert.equal(upstreamRequests(), 0);
+  assert.ok(logs.some((l) => l.code === 'SG_ERR_CONNECT_METHOD' && l.target === 'app.example.com:443'));
+});
+
 test('oversized headers get 431 SG_ERR_HEADERS_TOO_LARGE', async (t) => {
   const { port } = await gatewayWithBackend(t);
   const big = 'x'.repeat(17 * 1024);
