@@ -20,9 +20,11 @@ export function clientErrorHandler(logger: Logger): (err: Error, socket: Duplex)
   return (err, socket) => {
     const cause = (err as NodeJS.ErrnoException).code;
     // A response already under way on this connection cannot be followed by another one.
-    const inProgress =
-      (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
-    if (cause === 'ECONNRESET' || !socket.writable || inProgress) {
+    const message = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    const inProgress = message?.headersSent === true;
+    // EOF inside a body whose exchange is under way: the client left, and that exchange logs the abort.
+    const leftMidBody = cause === 'HPE_INVALID_EOF_STATE' && message !== undefined && message !== null;
+    if (cause === 'ECONNRESET' || leftMidBody || !socket.writable || inProgress) {
       socket.destroy();
       return;
     }

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { startServer } from '../upstreams/servers.js';
+import { type RequestEndEvent, requestEndChannel } from '../../../../src/dataplane/http/diagnostics.js';
+import { startServer, waitFor } from '../upstreams/servers.js';
 import { backend, route, table, upstream } from '../upstreams/table-fixtures.js';
-import { rawExchange, rawSocket, send, startGateway } from './harness.js';
+import { channelMessages, deferred, rawExchange, rawSocket, send, startGateway } from './harness.js';
 
 async function gatewayWithBackend(t: Parameters<typeof startServer>[0], limits = {}) {
   let requests = 0;
@@ -110,6 +111,29 @@ test('CONNECT gets 501 SG_ERR_CONNECT_METHOD, is logged, opens no tunnel, and th
   assert.ok(closed);
   assert.equal(upstreamRequests(), 0);
   assert.ok(logs.some((l) => l.code === 'SG_ERR_CONNECT_METHOD' && l.target === 'app.example.com:443'));
+});
+
+test('a client that ends its connection mid-body is gone, not a bad request: no 400, the upstream request aborted', async (t) => {
+  const upstreamAborted = deferred<boolean>();
+  const web = await startServer(t, (req) => {
+    req.resume();
+    req.on('close', () => upstreamAborted.resolve(!req.complete));
+  });
+  const { port, logs } = await startGateway(
+    t,
+    table([route('web/default', 'web')], [backend('web', [upstream('task:web1:80', { port: web.port })])]),
+  );
+  const ends = channelMessages<RequestEndEvent>(t, requestEndChannel.name as string);
+  const socket = await rawSocket(t, port);
+  socket.end('POST / HTTP/1.1\r\nHost: app.example.com\r\nContent-Length: 100\r\n\r\n0123456789');
+  assert.equal(await upstreamAborted.promise, true, 'the upstream request is cut short');
+  await waitFor(() => ends.length === 1, 'the request-end event');
+  assert.equal(ends[0]!.errorCode, 'SG_ERR_CLIENT_ABORTED');
+  assert.deepEqual(
+    logs.filter((l) => l.msg === 'rejected a client request'),
+    [],
+    'not logged as a client error',
+  );
 });
 
 test('oversized headers get 431 SG_ERR_HEADERS_TOO_LARGE', async (t) => {
