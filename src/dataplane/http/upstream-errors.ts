@@ -39,6 +39,8 @@ const POOL_CLOSED: UpstreamErrorKind = {
   failure: undefined,
   retry: 'always',
 };
+/** The upstream is saturated, not broken: passive health is not told, and another upstream may take it. */
+const QUEUE_TIMEOUT: UpstreamErrorKind = { code: 'SG_ERR_NO_UPSTREAM', failure: undefined, retry: 'always' };
 const BODY_TOO_LARGE: UpstreamErrorKind = {
   code: 'SG_ERR_BODY_TOO_LARGE',
   failure: undefined,
@@ -67,6 +69,8 @@ export function classifyUpstreamError(err: ErrorCause, phase: ExchangePhase): Up
       return TIMEOUT;
     case 'SG_UPSTREAM_POOL_CLOSED':
       return POOL_CLOSED;
+    case 'SG_UPSTREAM_QUEUE_TIMEOUT':
+      return QUEUE_TIMEOUT;
     case 'SG_UPSTREAM_PROTOCOL':
       return PROTOCOL;
   }

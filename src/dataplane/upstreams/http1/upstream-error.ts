@@ -7,7 +7,9 @@ export type UpstreamErrorCode =
   /** The upstream closed the connection before the response was complete. */
   | 'SG_UPSTREAM_CLOSED'
   /** The pool was closing; the request never went out. */
-  | 'SG_UPSTREAM_POOL_CLOSED';
+  | 'SG_UPSTREAM_POOL_CLOSED'
+  /** Every connection stayed busy while the request waited for one; it never went out. */
+  | 'SG_UPSTREAM_QUEUE_TIMEOUT';
 
 /** An upstream client failure with a code the proxy classifies (see `classifyUpstreamError`). */
 export class UpstreamError extends Error {

@@ -13,12 +13,16 @@ export interface UpstreamPoolOptions extends ConnectionSettings {
 interface Waiting {
   request: UpstreamRequest;
   handler: UpstreamResponseHandler;
+  timer: NodeJS.Timeout;
 }
 
 /**
  * Keep-alive HTTP/1.1 connections to one upstream (`host`, `port`), swarmgate's own lean client for
  * the proxy's hot path. Idle connections are reused last-in first-out, so a quiet period lets the
  * extra ones expire; one timer per pool (not per connection or request) closes expired idle ones.
+ * At the connection limit a request waits for a free connection, at most the connect timeout (as
+ * HAProxy's `timeout queue` defaults to `timeout connect`), then fails with
+ * `SG_UPSTREAM_QUEUE_TIMEOUT`: it never went out, so it may go to another upstream.
  *
  * @example
  * const pool = new UpstreamPool('10.0.1.5', 8080, options);
@@ -65,7 +69,7 @@ export class UpstreamPool implements ConnectionOwner {
     while (idle?.destroyed) idle = this.#idle.pop();
     if (idle !== undefined) idle.start(request, handler);
     else if (this.#all.size < this.#options.connections) this.#open().start(request, handler);
-    else this.#waiting.push({ request, handler });
+    else this.#queue(request, handler);
   }
 
   /**
@@ -80,6 +84,7 @@ export class UpstreamPool implements ConnectionOwner {
     clearTimeout(this.#sweep);
     for (const connection of this.#idle.splice(0)) connection.destroy();
     for (const waiting of this.#waiting.splice(0)) {
+      clearTimeout(waiting.timer);
       waiting.handler.onError(
         new UpstreamError('SG_UPSTREAM_POOL_CLOSED', 'the upstream pool is closed'),
         false,
@@ -94,7 +99,7 @@ export class UpstreamPool implements ConnectionOwner {
       connection.destroy();
       return;
     }
-    const waiting = this.#waiting.shift();
+    const waiting = this.#dequeue();
     if (waiting !== undefined) {
       connection.start(waiting.request, waiting.handler);
       return;
@@ -113,8 +118,26 @@ export class UpstreamPool implements ConnectionOwner {
       return;
     }
     // A connection that failed or closed leaves room for a waiting request.
-    const waiting = this.#waiting.shift();
+    const waiting = this.#dequeue();
     if (waiting !== undefined) this.#open().start(waiting.request, waiting.handler);
+  }
+
+  #queue(request: UpstreamRequest, handler: UpstreamResponseHandler): void {
+    const waiting: Waiting = {
+      request,
+      handler,
+      timer: setTimeout(() => {
+        this.#waiting.splice(this.#waiting.indexOf(waiting), 1);
+        handler.onError(QUEUE_TIMEOUT, false);
+      }, this.#options.connectTimeoutMs),
+    };
+    this.#waiting.push(waiting);
+  }
+
+  #dequeue(): Waiting | undefined {
+    const waiting = this.#waiting.shift();
+    if (waiting !== undefined) clearTimeout(waiting.timer);
+    return waiting;
   }
 
   #open(): UpstreamConnection {
@@ -146,3 +169,8 @@ export class UpstreamPool implements ConnectionOwner {
     if (next !== Number.POSITIVE_INFINITY) this.#sweep = setTimeout(this.#expire, next).unref();
   };
 }
+
+const QUEUE_TIMEOUT = new UpstreamError(
+  'SG_UPSTREAM_QUEUE_TIMEOUT',
+  'every connection to the upstream stayed busy for the connect timeout',
+);

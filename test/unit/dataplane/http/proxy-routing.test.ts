@@ -172,6 +172,29 @@ test('a 404 or 503 keeps the keep-alive connection; the next request on it is se
   assert.equal(await exchange('app.example.com'), 'HTTP/1.1 200 OK');
 });
 
+test('a request that finds every connection to its upstream busy past the connect timeout answers 503', async (t) => {
+  let release: (() => void) | undefined;
+  const web = await startServer(t, (req, res) => {
+    if (req.url === '/held') release = () => res.end('held');
+    else res.end('next');
+  });
+  const { port, logs } = await startGateway(
+    t,
+    table([route('web/default', 'web')], [backend('web', [upstream('task:web1:80', { port: web.port })])]),
+    { registry: new UpstreamRegistry(registryOptions({ connectionsPerUpstream: 1, connectTimeoutMs: 150 })) },
+  );
+  const held = send(port, { path: '/held' });
+  await waitFor(() => release !== undefined, 'the first request to arrive');
+  const queued = await send(port, { path: '/queued' });
+  assert.equal(queued.status, 503);
+  assert.equal(queued.headers['retry-after'], '5');
+  assert.equal(queued.body, '503 Service Unavailable (SG_ERR_NO_UPSTREAM)\n');
+  assert.ok(logs.some((l) => l.code === 'SG_ERR_NO_UPSTREAM' && l.cause === 'SG_UPSTREAM_QUEUE_TIMEOUT'));
+  release!();
+  assert.equal((await held).status, 200);
+  assert.equal((await send(port, { path: '/after' })).body, 'next', 'a busy upstream is not marked down');
+});
+
 test('before the first table every request answers 503', async (t) => {
   const { port } = await startGateway(t, undefined);
   assert.equal((await send(port)).status, 503);

@@ -85,6 +85,28 @@ test('at the connection limit, requests wait for a free connection instead of fa
   assert.equal(seen.size, 2);
 });
 
+test('a request that waits past the connect timeout for a free connection fails with SG_UPSTREAM_QUEUE_TIMEOUT, never sent', async (t) => {
+  const paths: string[] = [];
+  let release: (() => void) | undefined;
+  const server = await startServer(t, (req, res) => {
+    paths.push(req.url ?? '');
+    if (req.url === '/held') release = () => res.end('held');
+    else res.end('next');
+  });
+  const pool = newPool(t, server.port, { connections: 1, connectTimeoutMs: 150 });
+  const held = get(pool, '/held');
+  await waitFor(() => release !== undefined, 'the first request to arrive');
+  await assert.rejects(get(pool, '/queued'), { code: 'SG_UPSTREAM_QUEUE_TIMEOUT' });
+  release!();
+  assert.equal((await held).body.toString(), 'held');
+  assert.equal(
+    (await get(pool, '/after')).body.toString(),
+    'next',
+    'the freed connection serves the next request',
+  );
+  assert.deepEqual(paths, ['/held', '/after'], 'the timed-out request never reached the upstream');
+});
+
 test('a refused connect fails the exchange before onConnect', async (t) => {
   const pool = newPool(t, await closedPort());
   const events: string[] = [];
