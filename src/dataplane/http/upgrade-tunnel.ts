@@ -111,7 +111,8 @@ export class UpgradeTunnel {
     );
     if (parsed === 'incomplete') return;
     const socket = this.#socket!;
-    if (parsed === 'invalid') {
+    // A 101 to an h2c request is a switch nobody asked this upstream for: never a tunnel.
+    if (parsed === 'invalid' || (parsed.status === 101 && asksForH2c(this.#record.head.upgrade))) {
       this.#lastError = { code: 'SG_UPSTREAM_PROTOCOL' };
       socket.destroy();
       return;
@@ -207,6 +208,17 @@ function ignore(): void {}
 
 /** The upgrade request as the upstream gets it: origin-form path, filtered headers, this hop's forwarding headers. */
 function serializeRequest(method: string, path: string, head: RequestHead): Buffer {
-  const upgrade = `connection: upgrade\r\nupgrade: ${head.upgrade}\r\n`;
+  const upgrade = asksForH2c(head.upgrade)
+    ? 'connection: close\r\n'
+    : `connection: upgrade\r\nupgrade: ${head.upgrade}\r\n`;
   return Buffer.from(serializeRequestHead(method, path, head.headers, upgrade), 'latin1');
+}
+
+/**
+ * `Upgrade: h2c` is passed on as a plain request: an HTTP/2 connection tunnelled to the upstream would
+ * carry requests for any path the gateway never routed (h2c smuggling). The upstream answers in HTTP/1.1
+ * and the answer is relayed like a refused upgrade (`curl --http2` on an http URL gets its response).
+ */
+function asksForH2c(upgrade: string | undefined): boolean {
+  return upgrade !== undefined && /(?:^|,)\s*h2c\s*(?:,|$)/i.test(upgrade);
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
-import { test } from 'node:test';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
+import { type TestContext, test } from 'node:test';
 import { WebSocket } from 'undici';
 import { closedPort, startServer, waitFor } from '../upstreams/servers.js';
 import { backend, route, table, upstream } from '../upstreams/table-fixtures.js';
@@ -144,6 +145,56 @@ test('a refused upgrade ends with its response even when the upstream keeps its 
       `${path}: the reply ends with the body: ${JSON.stringify(reply)}`,
     );
   }
+});
+
+/** A raw upstream that reads one request head, records it and answers with `answer(head)`. */
+async function oneShotUpstream(t: TestContext, answer: (head: string) => string) {
+  const heads: string[] = [];
+  const server = createNetServer((socket) => {
+    socket.on('error', () => {});
+    socket.once('data', (chunk) => {
+      const head = chunk.toString('latin1');
+      heads.push(head);
+      socket.write(answer(head));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => server.close());
+  const gateway = await startGateway(
+    t,
+    table(
+      [route('web/default', 'web', { hosts: [HOST] })],
+      [backend('web', [upstream('task:h:80', { port: (server.address() as AddressInfo).port })])],
+    ),
+  );
+  return { port: gateway.port, heads };
+}
+
+const H2C_REQUEST =
+  `GET /admin HTTP/1.1\r\nHost: ${HOST}\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n` +
+  'HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n';
+const SWITCH_TO_H2C = 'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n';
+
+test('Upgrade: h2c goes to the upstream as a plain request, never as a tunnel; its answer is relayed, then closed', async (t) => {
+  // An h2c server that would switch whenever asked, HTTP2-Settings or not.
+  const { port, heads } = await oneShotUpstream(t, (head) =>
+    /^upgrade: h2c/im.test(head) ? SWITCH_TO_H2C : 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nplain',
+  );
+  const { reply, closed } = await rawExchange(port, H2C_REQUEST);
+  assert.match(reply, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.ok(reply.endsWith('\r\n\r\nplain'), JSON.stringify(reply));
+  assert.ok(closed);
+  assert.equal(heads.length, 1);
+  assert.doesNotMatch(heads[0]!, /^upgrade:/im, 'the upstream is not asked to switch');
+  assert.doesNotMatch(heads[0]!, /^http2-settings:/im);
+});
+
+test('an upstream that switches to h2c unasked gets no tunnel: 502 SG_ERR_UPSTREAM_PROTOCOL', async (t) => {
+  const { port } = await oneShotUpstream(t, () => SWITCH_TO_H2C);
+  const { reply, closed } = await rawExchange(port, H2C_REQUEST);
+  assert.match(reply, /^HTTP\/1\.1 502 Bad Gateway\r\n/);
+  assert.ok(reply.endsWith('(SG_ERR_UPSTREAM_PROTOCOL)\n'), JSON.stringify(reply));
+  assert.ok(closed);
 });
 
 test('an upgrade without a route is refused with 404 and closed', async (t) => {
