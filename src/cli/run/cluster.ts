@@ -84,8 +84,9 @@ export async function runCluster(options: RunOptions, logger: Logger): Promise<v
     for (const worker of Object.values(cluster.workers ?? {}))
       if (worker) send(worker, { type: 'table', table });
   });
-  for (let i = 0; i < options.workers; i++) fork();
+  // The admin listener first: a taken admin port stops `run` before any worker serves a client.
   await admin.listen();
+  for (let i = 0; i < options.workers; i++) fork();
   logger.info(
     { workers: options.workers, http: options.http, acceptBatch: options.acceptBatch, admin: options.admin },
     'swarmgate is serving',

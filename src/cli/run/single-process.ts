@@ -32,8 +32,9 @@ export async function runSingleProcess(options: RunOptions, logger: Logger): Pro
     gateway.setTable(table);
     announceTable(logger, table, meta);
   });
-  await gateway.listen();
+  // The admin listener first: a taken admin port stops `run` before it has served any client.
   await admin.listen();
+  await gateway.listen();
   logger.info(
     { http: gateway.addresses(), acceptBatch: gateway.acceptBatch, admin: options.admin, role: options.role },
     'swarmgate is serving',

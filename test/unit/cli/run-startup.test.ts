@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { runCli } from '../../integration/support/cli-process.js';
 import { freePort } from '../../integration/support/gateway-process.js';
 import { tableFile } from './process-fixtures.js';
@@ -34,12 +34,33 @@ for (const workers of ['1', '2']) {
   });
 }
 
-test('--workers 2: workers that keep dying before they serve make the primary give up with exit 1', async (t) => {
+/** A port on 127.0.0.1 that a listener of the test holds until the test ends. */
+async function takenPort(t: TestContext): Promise<number> {
   const taken = createServer();
   taken.listen(0, '127.0.0.1');
   await once(taken, 'listening');
   t.after(() => taken.close());
-  const port = (taken.address() as { port: number }).port;
+  return (taken.address() as { port: number }).port;
+}
+
+for (const workers of ['1', '2']) {
+  test(`--workers ${workers}: a taken admin port stops \`run\` before any client is served`, async (t) => {
+    // Both ports taken: the error names the one bound first, which must be the admin's.
+    const http = await takenPort(t);
+    const admin = await takenPort(t);
+    const args = ['run', '--table', await tableFile(t, 9), '--http', `127.0.0.1:${http}`];
+    const result = await runCli([...args, '--admin', `127.0.0.1:${admin}`, '--workers', workers], {
+      timeoutMs: 10_000,
+    });
+    assert.notEqual(result.code, 0);
+    const output = result.stdout + result.stderr;
+    assert.match(output, new RegExp(`EADDRINUSE[^\\n]*127\\.0\\.0\\.1:${admin}`), output);
+    assert.doesNotMatch(output, /worker died/, 'no worker was started');
+  });
+}
+
+test('--workers 2: workers that keep dying before they serve make the primary give up with exit 1', async (t) => {
+  const port = await takenPort(t);
   const result = await runCli(
     [
       'run',
