@@ -8,6 +8,8 @@ const HOST = 'update.test';
 const REPLICAS = 3;
 /** Steady client traffic: about 50 requests per second over keep-alive connections, for 30 s at least. */
 const RATE = 50;
+/** POSTs with a body: the gateway never resends them after a reset, so no failure hides behind a retry. */
+const REQUEST = { host: HOST, method: 'POST', body: 'x'.repeat(256) };
 const LOAD_MS = 30_000;
 
 // `docker service update` of a routed service while `swarmgate run` (on the host, hostport upstreams)
@@ -33,7 +35,7 @@ test('rolling updates under load: zero non-2xx responses and zero transport erro
         st,
         gw,
         routeId,
-        { request: { host: HOST }, rate: RATE, minDurationMs: LOAD_MS },
+        { request: REQUEST, rate: RATE, minDurationMs: LOAD_MS },
         async ({ mark }) => {
           mark(`docker service update --update-order ${order} ${change.join(' ')}`);
           await rig.rollingUpdate(service, order, [
