@@ -51,6 +51,7 @@ export class Gateway implements ExchangeHost {
   readonly #listeners: HttpListener[];
   readonly #tunnels = new Set<Duplex>();
   #table: CompiledTable | undefined;
+  #listening = false;
   #inflight = 0;
   #closing = false;
   #idle: (() => void) | undefined;
@@ -80,6 +81,11 @@ export class Gateway implements ExchangeHost {
   /** True once `close` began. */
   get closing(): boolean {
     return this.#closing;
+  }
+
+  /** True once `listen` bound every entrypoint. */
+  get listening(): boolean {
+    return this.#listening;
   }
 
   /** Client requests and upgraded connections in progress. */
@@ -117,6 +123,7 @@ export class Gateway implements ExchangeHost {
       throw err;
     }
     await this.#acceptInBatches(this.#options.acceptBatch ?? 1);
+    this.#listening = true;
     return bound;
   }
 

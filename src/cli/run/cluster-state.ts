@@ -20,6 +20,11 @@ export class ClusterState implements AdminSource {
     this.#reports.delete(workerId);
   }
 
+  /** Workers report only once their entrypoints are bound. */
+  get listening(): boolean {
+    return this.#reports.size > 0;
+  }
+
   get inflight(): number {
     let total = 0;
     for (const r of this.#reports.values()) total += r.inflight;

@@ -11,6 +11,8 @@ export interface AdminSource {
   /** The table in use with runtime state per upstream; undefined before the first table. */
   routesState(): GatewayRoutesState | undefined;
   readonly inflight: number;
+  /** Entrypoints are bound: a ready answer must mean clients can connect. */
+  readonly listening: boolean;
   readonly closing: boolean;
 }
 
@@ -122,7 +124,7 @@ export class AdminServer {
       case '/healthz':
         return [200, { status: 'ok' }];
       case '/readyz': {
-        const ready = source.routesState() !== undefined && !source.closing;
+        const ready = source.listening && source.routesState() !== undefined && !source.closing;
         return [ready ? 200 : 503, { status: ready ? 'ready' : 'not ready' }];
       }
       case '/api/routes':

@@ -69,6 +69,7 @@ test('a scrape builds the routes state once, and the next scrape sees the state 
       return gateway.routesState();
     },
     inflight: 0,
+    listening: true,
     closing: false,
   });
   assert.equal(sample(await registry.metrics(), 'swarmgate_table_routes'), 1);

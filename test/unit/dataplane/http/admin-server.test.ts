@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pino } from 'pino';
+import { Gateway } from '../../../../src/dataplane/gateway.js';
 import { AdminServer } from '../../../../src/dataplane/http/admin-server.js';
+import { UpstreamRegistry } from '../../../../src/dataplane/upstreams/upstream-registry.js';
 import { startServer } from '../upstreams/servers.js';
-import { backend, route, table, upstream } from '../upstreams/table-fixtures.js';
+import { backend, registryOptions, route, table, upstream } from '../upstreams/table-fixtures.js';
 import { send, startGateway } from './harness.js';
 
 const silent = pino({ level: 'silent' });
@@ -60,6 +62,21 @@ test('healthz always, readyz once a table is loaded, routes and status with runt
   });
   assert.equal((await send(port, { path: '/nope' })).status, 404);
   assert.equal((await send(port, { path: '/healthz', method: 'POST' })).status, 405);
+});
+
+test('readyz waits for the entrypoints to be bound, not only for a table', async (t) => {
+  const gateway = new Gateway({
+    http: ['127.0.0.1:0'],
+    registry: new UpstreamRegistry(registryOptions()),
+    compile: { role: 'run', stickySecret: Buffer.from('test-secret') },
+    logger: silent,
+  });
+  t.after(() => gateway.close(0));
+  gateway.setTable(table([], [], 'v1'));
+  const port = await startAdmin(t, {}, gateway);
+  assert.equal((await send(port, { path: '/readyz' })).status, 503, 'a table, but no listener yet');
+  await gateway.listen();
+  assert.equal((await send(port, { path: '/readyz' })).status, 200);
 });
 
 test('with a token, /api needs the bearer token; probes do not', async (t) => {
