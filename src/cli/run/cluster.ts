@@ -52,6 +52,8 @@ export async function runCluster(options: RunOptions, logger: Logger): Promise<v
   // they serve fail the whole gateway.
   let startupFailures = 0;
   const fork = () => {
+    // A restart timer that fires during shutdown must not start a worker that takes new connections.
+    if (state.closing) return;
     const worker = cluster.fork();
     let serving = false;
     worker.once('exit', (code, signal) => {
@@ -92,6 +94,7 @@ export async function runCluster(options: RunOptions, logger: Logger): Promise<v
     'swarmgate is serving',
   );
 
+  process.on('SIGHUP', () => void source.reload?.());
   onShutdownSignal(logger, async () => {
     state.closing = true;
     clearInterval(steady);

@@ -20,9 +20,9 @@ export async function runWorker(options: RunOptions, logger: Logger): Promise<vo
     process.send?.(message);
   };
   if (options.metrics) clusterWorkerMetrics();
-  // Primary-initiated shutdown only: a signal to the process group must not stop workers before the primary says so.
-  process.on('SIGINT', () => undefined);
-  process.on('SIGTERM', () => undefined);
+  // Shutdown and reloads are the primary's: a signal to the process group (a terminal's, or
+  // `docker kill -s HUP`) must not stop workers before the primary says so.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => undefined);
   process.on('message', (message: ToWorker) => {
     switch (message.type) {
       case 'init':
@@ -33,13 +33,17 @@ export async function runWorker(options: RunOptions, logger: Logger): Promise<vo
         if (started.gateway.table === undefined) {
           started.gateway.setTable(message.table);
           started.gateway.listen().then(
-            () => process.send?.({ type: 'serving' } satisfies ToPrimary),
+            () => {
+              process.send?.({ type: 'serving' } satisfies ToPrimary);
+              // At once, not at the next interval: the primary's /readyz waits for a report.
+              report();
+              reporter = setInterval(report, REPORT_INTERVAL_MS).unref();
+            },
             (err: unknown) => {
               logger.fatal({ err }, 'worker cannot listen');
               process.exit(1);
             },
           );
-          reporter = setInterval(report, REPORT_INTERVAL_MS).unref();
         } else started.gateway.setTable(message.table);
         return;
       case 'shutdown':

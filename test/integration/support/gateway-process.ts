@@ -44,6 +44,8 @@ export interface GatewayProcess {
   admin: string;
   /** The HTTP entrypoint's port. */
   port: number;
+  /** The `swarmgate run` process (the cluster primary with `--workers`). */
+  pid: number;
   /** Everything the process wrote so far, stdout (pino JSON) and stderr (table renderings) interleaved. */
   logs(): string;
   /** `GET /api/routes`: the table in use with runtime state; null before the first table. */
@@ -190,7 +192,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<GatewayPr
     await stop();
     throw new Error(`${(err as Error).message}\n--- swarmgate output ---\n${logs()}`);
   }
-  return { http: `http://127.0.0.1:${port}`, admin, port, logs, table, waitForRoute, stop };
+  return { http: `http://127.0.0.1:${port}`, admin, port, pid: child.pid!, logs, table, waitForRoute, stop };
 }
 
 /** Route `id` of a served table joined with its backend; undefined when absent. */

@@ -41,7 +41,13 @@ export async function tableFile(t: TestContext, port: number): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'sg-cli-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const file = join(dir, 'table.json');
-  const routes = [route('web/default', 'web', { hosts: ['a.test'] })];
-  await writeFile(file, JSON.stringify(table(routes, [backend('web', [upstream('web:0', { port })])])));
+  await writeTableFile(file, port);
   return file;
+}
+
+/** (Re)writes `file` with a table (version `to-PORT`) sending host `a.test` to `127.0.0.1:port`. */
+export async function writeTableFile(file: string, port: number): Promise<void> {
+  const routes = [route('web/default', 'web', { hosts: ['a.test'] })];
+  const backends = [backend('web', [upstream(`web:${port}`, { port })])];
+  await writeFile(file, JSON.stringify(table(routes, backends, `to-${port}`)));
 }

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startGateway } from '../../integration/support/gateway-process.js';
 import { httpRequest } from '../../integration/support/http-client.js';
 import { deferred } from '../dataplane/http/harness.js';
-import { startOrigin, tableFile } from './process-fixtures.js';
+import { startOrigin, tableFile, writeTableFile } from './process-fixtures.js';
 
 /** Whether a new TCP connection to `port` on loopback is refused rather than accepted. */
 function refused(port: number): Promise<boolean> {
@@ -86,4 +87,25 @@ test('a request still running when --shutdown-grace runs out is cut, and the pro
   const result = await outcome;
   assert.ok(result instanceof Error, `the request is cut, not answered: ${JSON.stringify(result)}`);
   assert.match(result.message, /socket hang up|ECONNRESET|aborted/);
+});
+
+test('--workers 2: SIGHUP to the primary and its workers reloads the table and stops nothing', async (t) => {
+  const first = await startOrigin(t, (req, res) => res.end('first'));
+  const second = await startOrigin(t, (req, res) => res.end('second'));
+  const file = await tableFile(t, first.port);
+  const gw = await startGateway({ table: file, args: ['--workers', '2'], t });
+  const workers = execFileSync('pgrep', ['-P', String(gw.pid)], { encoding: 'utf8' })
+    .trim()
+    .split('\n');
+  assert.equal(workers.length, 2);
+  await writeTableFile(file, second.port);
+  for (const pid of [gw.pid, ...workers.map(Number)]) process.kill(pid, 'SIGHUP');
+  let body = '';
+  for (let i = 0; i < 100 && body !== 'second'; i++) {
+    await sleep(100);
+    body = (await httpRequest(gw.http, { host: 'a.test' })).body;
+  }
+  assert.equal(body, 'second', 'the new table is served');
+  for (const pid of [gw.pid, ...workers.map(Number)]) process.kill(pid, 0);
+  assert.equal(await gw.stop(), 0);
 });
