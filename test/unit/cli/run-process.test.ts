@@ -90,8 +90,8 @@ test('a request still running when --shutdown-grace runs out is cut, and the pro
 });
 
 test('--workers 2: SIGHUP to the primary and its workers reloads the table and stops nothing', async (t) => {
-  const first = await startOrigin(t, (req, res) => res.end('first'));
-  const second = await startOrigin(t, (req, res) => res.end('second'));
+  const first = await startOrigin(t, (_req, res) => res.end('first'));
+  const second = await startOrigin(t, (_req, res) => res.end('second'));
   const file = await tableFile(t, first.port);
   const gw = await startGateway({ table: file, args: ['--workers', '2'], t });
   const workers = execFileSync('pgrep', ['-P', String(gw.pid)], { encoding: 'utf8' })
