@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { unwatchFile, watchFile } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -19,7 +20,11 @@ export class FileSource extends EventEmitter<TableSourceEvents> implements Table
   readonly #path: string;
   readonly #logger: Logger;
   readonly #pollMs: number;
+  /** The version served: the file's, or one derived from its content (see `reload`). */
   #version: string | undefined;
+  /** The `version` the file itself gave last time, and a digest of its whole text. */
+  #fileVersion: string | undefined;
+  #digest: string | undefined;
   #lastError: string | undefined;
 
   constructor(path: string, logger: Logger, pollMs = 1000) {
@@ -31,21 +36,36 @@ export class FileSource extends EventEmitter<TableSourceEvents> implements Table
 
   /** Reads the file; a missing or invalid file at start is a configuration error. */
   async start(): Promise<RoutingTable> {
-    const table = await this.#read();
-    this.#version = table.version;
+    const { table, digest } = await this.#read();
+    this.#version = this.#fileVersion = table.version;
+    this.#digest = digest;
     // Polling (not fs.watch) survives editors and config tools that replace the file by renaming.
     watchFile(this.#path, { interval: this.#pollMs, persistent: false }, () => void this.reload());
     return table;
   }
 
-  /** Re-reads the file now (also on SIGHUP); keeps the last good table when the file is bad. */
+  /**
+   * Re-reads the file now (also on SIGHUP); keeps the last good table when the file is bad. A file
+   * edited by hand often keeps its `version`, which the gateway takes for "no change": its content
+   * decides instead, and such a table is served under a version derived from it, with a warning.
+   */
   async reload(): Promise<void> {
     try {
-      const table = await this.#read();
+      const { table, digest } = await this.#read();
       this.#lastError = undefined;
-      if (table.version === this.#version) return;
-      this.#version = table.version;
-      this.emit('table', table, { cause: 'file' });
+      if (digest === this.#digest) return;
+      this.#digest = digest;
+      const keptVersion = table.version === this.#fileVersion;
+      this.#fileVersion = table.version;
+      const served = keptVersion ? { ...table, version: `${table.version}+${digest.slice(0, 12)}` } : table;
+      if (keptVersion) {
+        this.#logger.warn(
+          { version: served.version },
+          'table file changed but kept its version; serving it under a version derived from its content',
+        );
+      }
+      this.#version = served.version;
+      this.emit('table', served, { cause: 'file' });
     } catch (err) {
       this.#lastError = (err as Error).message;
       this.#logger.error(
@@ -68,7 +88,7 @@ export class FileSource extends EventEmitter<TableSourceEvents> implements Table
     unwatchFile(this.#path);
   }
 
-  async #read(): Promise<RoutingTable> {
+  async #read(): Promise<{ table: RoutingTable; digest: string }> {
     let text: string;
     try {
       text = await readFile(this.#path, 'utf8');
@@ -94,6 +114,6 @@ export class FileSource extends EventEmitter<TableSourceEvents> implements Table
         `table file ${this.#path} is invalid: ${parsed.errors.join('; ')}`,
       );
     }
-    return parsed.table;
+    return { table: parsed.table, digest: createHash('sha256').update(text).digest('hex') };
   }
 }

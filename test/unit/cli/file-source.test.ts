@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { FileSource } from '../../../src/cli/sources/file-source.js';
 import { SwarmgateError } from '../../../src/errors.js';
 import type { RoutingTable } from '../../../src/routing/table.js';
+import { backend } from '../dataplane/upstreams/table-fixtures.js';
 
 const table = (version: string): RoutingTable => ({ version, routes: [], backends: [], diagnostics: [] });
 
@@ -48,4 +49,29 @@ test('a later bad file keeps the last good table; a good one replaces it', async
   const [received] = (await next) as [RoutingTable];
   assert.equal(received.version, 'v2');
   assert.equal((source.status() as { lastError: unknown }).lastError, null);
+});
+
+test('a file edited without a new version is still reloaded, under a version derived from its content', async (t) => {
+  const path = await tempFile(t);
+  await writeFile(path, JSON.stringify(table('v1')));
+  const lines: Array<{ msg: string; version?: string }> = [];
+  const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  const source = new FileSource(path, logger, 60_000);
+  t.after(() => source.close());
+  await source.start();
+  const tables: RoutingTable[] = [];
+  source.on('table', (next) => tables.push(next));
+
+  await source.reload();
+  assert.equal(tables.length, 0, 'the same text is no change');
+  const edited: RoutingTable = { ...table('v1'), backends: [backend('web', [])] };
+  await writeFile(path, JSON.stringify(edited));
+  await source.reload();
+  assert.equal(tables.length, 1);
+  assert.match(tables[0]!.version, /^v1\+[0-9a-f]{12}$/);
+  assert.equal((source.status() as { version: string }).version, tables[0]!.version);
+  assert.ok(lines.some((l) => /kept its version/.test(l.msg) && l.version === tables[0]!.version));
+  await writeFile(path, JSON.stringify(table('v2')));
+  await source.reload();
+  assert.equal(tables[1]!.version, 'v2', 'a new version is served as it is');
 });
