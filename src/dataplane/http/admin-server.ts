@@ -35,7 +35,7 @@ const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 /**
  * The admin API: `GET /healthz` (200 while the process serves), `GET /readyz` (200 once a table is
- * loaded, else 503), `GET /api/routes` (table + runtime state per upstream) and `GET /api/status`
+ * loaded and the entrypoints are bound, else 503), `GET /api/routes` (table + runtime state per upstream) and `GET /api/status`
  * (table version, in-flight requests, discovery status), and `GET /metrics` (Prometheus) when metrics
  * are on. `/api/*` and `/metrics` need `Authorization: Bearer <token>` when a token is configured;
  * probes never do.
