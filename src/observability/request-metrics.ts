@@ -49,6 +49,8 @@ export function attachRequestMetrics(registry: Registry): () => void {
   const swaps = new Counter({
     name: 'swarmgate_table_swaps_total',
     help: 'Routing tables swapped in (the first one included)',
+    // Every worker swaps in the same tables: a cluster's count is one worker's, not their sum.
+    aggregator: 'max',
     registers,
   });
 

@@ -148,6 +148,7 @@ for (const workers of [1, 2]) {
     assert.equal(sample(page, 'swarmgate_request_duration_seconds_count{route="web/default"}'), ok);
     assert.equal(sample(page, 'swarmgate_upstreams{backend="web",state="ready"}'), 2);
     assert.equal(sample(page, 'swarmgate_table_routes'), 1);
+    assert.equal(sample(page, 'swarmgate_table_swaps_total'), 1, 'one table, whatever the workers');
     assert.ok(
       (sample(page, 'process_cpu_user_seconds_total') ?? 0) > 0,
       'process metrics of the proxying processes',
