@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ErrorCodes } from '../errors.js';
+import { parsePathPrefix } from './labels/paths.js';
 import type { RoutingTable } from './table.js';
 
 const upstream = z.object({
@@ -24,12 +25,21 @@ const backend = z.object({
   upstreams: z.array(upstream),
 });
 
+/** A route path takes the form label paths get (`/shop/` → `/shop`, `/%7euser` → `/~user`), so a
+ * hand-written table file routes as the same labels would. */
+const routePath = z.string().transform((raw, ctx) => {
+  const parsed = parsePathPrefix(raw);
+  if (parsed.ok) return parsed.value;
+  ctx.addIssue({ code: 'custom', message: `expected ${parsed.expected}` });
+  return z.NEVER;
+});
+
 const route = z.object({
   id: z.string().min(1),
   service: z.string(),
   name: z.string(),
   hosts: z.array(z.string().min(1)).min(1),
-  path: z.string().startsWith('/'),
+  path: routePath,
   stripPath: z.boolean(),
   priority: z.number(),
   backend: z.string(),
