@@ -34,6 +34,7 @@ export const ErrorCodes = {
   SG_ERR_TRANSFER_CODING: 'The request body has a transfer coding other than chunked',
   SG_ERR_CONNECT_METHOD: 'CONNECT asks for a forward-proxy tunnel, which a reverse proxy does not open',
   SG_ERR_CLIENT_ABORTED: 'The client went away before the response was complete',
+  SG_ERR_SHUTDOWN_CUT: 'The request was still running when the shutdown grace ran out',
   SG_ERR_CLIENT_TIMEOUT: 'The client was too slow to send its request',
   SG_ERR_INTERNAL: 'An unexpected error in swarmgate (a bug)',
   // configuration

@@ -51,6 +51,7 @@ export class Gateway implements ExchangeHost {
   readonly #listeners: HttpListener[];
   readonly #tunnels = new Set<Duplex>();
   #table: CompiledTable | undefined;
+  #graceExpired = false;
   #listening = false;
   #inflight = 0;
   #closing = false;
@@ -81,6 +82,11 @@ export class Gateway implements ExchangeHost {
   /** True once `close` began. */
   get closing(): boolean {
     return this.#closing;
+  }
+
+  /** True once `close` ran out of grace and destroys what is still running. */
+  get graceExpired(): boolean {
+    return this.#graceExpired;
   }
 
   /** True once `listen` bound every entrypoint. */
@@ -173,6 +179,7 @@ export class Gateway implements ExchangeHost {
       clearTimeout(timer);
       this.#idle = undefined;
     }
+    this.#graceExpired = true;
     for (const listener of this.#listeners) listener.closeAllConnections();
     for (const socket of this.#tunnels) socket.destroy();
     await stopped;

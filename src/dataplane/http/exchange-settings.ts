@@ -27,6 +27,8 @@ export interface ExchangeHost {
   readonly table: CompiledTable | undefined;
   /** True once `close` began: responses ask clients to close their connections. */
   readonly closing: boolean;
+  /** True once the close grace ran out: what still runs is cut by the gateway, not by its client. */
+  readonly graceExpired: boolean;
   exchangeStarted(): void;
   exchangeEnded(): void;
   /** An upgraded connection, destroyed when the gateway's close grace runs out. */

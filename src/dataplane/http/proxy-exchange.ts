@@ -150,7 +150,7 @@ export class ProxyExchange implements UpstreamResponseHandler, PendingHead {
     this.#finishUpstream();
     const record = this.#record;
     if (this.#clientGone || this.#res.destroyed) {
-      record.errorCode = 'SG_ERR_CLIENT_ABORTED';
+      record.errorCode ??= 'SG_ERR_CLIENT_ABORTED';
       return;
     }
     const kind = record.upstreamFailed(err, this.#phase);
@@ -262,7 +262,7 @@ export class ProxyExchange implements UpstreamResponseHandler, PendingHead {
     const record = this.#record;
     if (!res.writableFinished) {
       this.#clientGone = true;
-      record.errorCode ??= 'SG_ERR_CLIENT_ABORTED';
+      record.errorCode ??= this.#host.graceExpired ? 'SG_ERR_SHUTDOWN_CUT' : 'SG_ERR_CLIENT_ABORTED';
       if (this.#active && this.#abort !== undefined) this.#abort(CLIENT_GONE);
     }
     this.#host.exchangeEnded();

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { Agent, request as httpRequest, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { test } from 'node:test';
+import { type RequestEndEvent, requestEndChannel } from '../../../../src/dataplane/http/diagnostics.js';
 import { startServer, waitFor } from '../upstreams/servers.js';
 import { backend, route, table, upstream } from '../upstreams/table-fixtures.js';
-import { send, startGateway, type TestResponse } from './harness.js';
+import { channelMessages, send, startGateway, type TestResponse } from './harness.js';
 
 function refused(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -68,6 +69,7 @@ test('close waits for the request in flight, refuses new connections, then resol
 
 test('close destroys what is still running when the grace period runs out', async (t) => {
   const { port, gateway, held } = await heldGateway(t);
+  const ends = channelMessages<RequestEndEvent>(t, requestEndChannel.name as string);
   const inFlight = send(port, { path: '/hold' }).then(
     () => 'answered',
     (err: NodeJS.ErrnoException) => err.code,
@@ -75,4 +77,7 @@ test('close destroys what is still running when the grace period runs out', asyn
   await waitFor(() => held.length === 1, 'the upstream holds the request');
   await gateway.close(100);
   assert.equal(await inFlight, 'ECONNRESET');
+  await waitFor(() => ends.length === 1, 'the request-end event');
+  assert.equal(ends[0]!.errorCode, 'SG_ERR_SHUTDOWN_CUT', 'cut by the gateway, not blamed on the client');
+  assert.equal(ends[0]!.status, 0);
 });
