@@ -53,7 +53,7 @@ export class ExchangeRecord {
   readonly #kind: 'request' | 'upgrade';
   readonly #attempts: Attempts;
   readonly #startedAt: number;
-  /** Read up front (when anyone listens): a socket that is gone by the end has no peer address. */
+  /** The connection's peer, read up front: routing needs it, and a socket gone by the end has none. */
   readonly #peer: string;
   route: CompiledRoute | undefined;
   /** The client reached the edge over https. */
@@ -73,16 +73,15 @@ export class ExchangeRecord {
     this.#settings = settings;
     this.#kind = kind;
     this.#attempts = new Attempts(settings.maxRetries);
-    const observed = requestEndChannel.hasSubscribers;
-    this.#startedAt = observed ? performance.now() : 0;
-    this.#peer = observed ? plainAddress(req.socket.remoteAddress ?? '') : '';
+    this.#startedAt = requestEndChannel.hasSubscribers ? performance.now() : 0;
+    this.#peer = plainAddress(req.socket.remoteAddress ?? '');
     this.head = new RequestHead(req.rawHeaders);
   }
 
   /** Routes the request on `table` and picks its first upstream, or says why not. */
   open(table: ExchangeHost['table'], entrypoint: Entrypoint): Opening {
     const head = this.head;
-    const routed = routeRequest(this.req, head, table, this.#settings, entrypoint);
+    const routed = routeRequest(this.req, head, table, this.#settings, entrypoint, this.#peer);
     if (routed.route === undefined) return { action: 'refuse', code: routed.code, message: routed.message };
     const route = routed.route;
     this.route = route;

@@ -10,7 +10,6 @@ import type { RequestHead } from './request-head.js';
 import { normalizePath } from './request-path.js';
 import { resolveTarget } from './request-target.js';
 import { isChunkedOnly } from './transfer-coding.js';
-import { plainAddress } from './trusted-proxies.js';
 
 /** A request that matched a route; its forwarding headers are in `RequestHead.headers`. */
 export interface RoutedRequest {
@@ -44,7 +43,8 @@ const NO_ROUTE = refusal('SG_ERR_NO_ROUTE', 'no route matches');
 
 /**
  * Matches a request against `table` and, on a match, appends this hop's forwarding headers to
- * `head.headers`. Shared by plain requests and upgrades.
+ * `head.headers` (`peer`: the connection's address, without `::ffff:`). Shared by plain requests and
+ * upgrades.
  */
 export function routeRequest(
   req: IncomingMessage,
@@ -52,6 +52,7 @@ export function routeRequest(
   table: CompiledTable | undefined,
   settings: ExchangeSettings,
   entrypoint: Entrypoint,
+  peer: string,
 ): RoutedRequest | RoutingFailure {
   // RFC 9112 §3.2: one Host, and a valid one; an HTTP/1.1 request must name its host, HTTP/1.0 ones
   // without a host simply match no route.
@@ -78,7 +79,6 @@ export function routeRequest(
     });
   }
   if (match === undefined) return NO_ROUTE;
-  const peer = plainAddress(req.socket.remoteAddress ?? '');
   const proxies = settings.proxies;
   const hop = { peer, trusted: proxies.trusts(peer), scheme: entrypoint.scheme };
   const proto = appendForwardingHeaders(head.headers, head.forwarding, head.host, hop, proxies);
