@@ -8,10 +8,9 @@ export type ToWorker =
   | { type: 'shutdown' };
 
 /**
- * Worker → primary: `ready` once it listens for messages, `serving` once its entrypoints are bound;
- * then runtime state for the admin API.
+ * Worker → primary: `ready` once it listens for messages; runtime state for the admin API once its
+ * entrypoints are bound (the first report says it serves), then every second.
  */
 export type ToPrimary =
   | { type: 'ready' }
-  | { type: 'serving' }
   | { type: 'state'; inflight: number; routes: GatewayRoutesState | undefined };

@@ -70,10 +70,11 @@ export async function runCluster(options: RunOptions, logger: Logger): Promise<v
     });
     worker.on('message', (message: ToPrimary) => {
       // prom-client's scrape answers share this channel: only swarmgate's own types are acted on.
-      if (message.type === 'state') state.report(worker.id, message);
-      else if (message.type === 'serving') {
+      if (message.type === 'state') {
+        // Workers report once they listen.
         serving = true;
         startupFailures = 0;
+        state.report(worker.id, message);
       } else if (message.type === 'ready') {
         send(worker, { type: 'init', stickySecret });
         send(worker, { type: 'table', table });

@@ -34,7 +34,6 @@ export async function runWorker(options: RunOptions, logger: Logger): Promise<vo
           started.gateway.setTable(message.table);
           started.gateway.listen().then(
             () => {
-              process.send?.({ type: 'serving' } satisfies ToPrimary);
               // At once, not at the next interval: the primary's /readyz waits for a report.
               report();
               reporter = setInterval(report, REPORT_INTERVAL_MS).unref();
