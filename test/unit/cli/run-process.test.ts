@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -7,6 +8,12 @@ import { startGateway } from '../../integration/support/gateway-process.js';
 import { httpRequest } from '../../integration/support/http-client.js';
 import { deferred } from '../dataplane/http/harness.js';
 import { startOrigin, tableFile, writeTableFile } from './process-fixtures.js';
+
+/** Whether process `pid` has a SIGHUP handler (Linux: bit 0 of `SigCgt` in /proc/PID/status). */
+function catchesHangup(pid: number): boolean {
+  const caught = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return caught !== null && (BigInt(`0x${caught[1]}`) & 1n) === 1n;
+}
 
 /** Whether a new TCP connection to `port` on loopback is refused rather than accepted. */
 function refused(port: number): Promise<boolean> {
@@ -98,6 +105,8 @@ test('--workers 2: SIGHUP to the primary and its workers reloads the table and s
     .trim()
     .split('\n');
   assert.equal(workers.length, 2);
+  // A worker still starting has no handler yet, and a hangup kills it as it would any process.
+  for (let i = 0; i < 100 && !workers.every((pid) => catchesHangup(Number(pid))); i++) await sleep(50);
   await writeTableFile(file, second.port);
   for (const pid of [gw.pid, ...workers.map(Number)]) process.kill(pid, 'SIGHUP');
   let body = '';
