@@ -84,7 +84,8 @@ export class AdminServer {
 
   readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const metrics = this.#options.metrics;
-    if (metrics !== undefined && req.url?.split('?', 1)[0] === '/metrics' && req.method === 'GET') {
+    const readOnly = req.method === 'GET' || req.method === 'HEAD';
+    if (metrics !== undefined && req.url?.split('?', 1)[0] === '/metrics' && readOnly) {
       void this.#serveMetrics(req, res, metrics);
       return;
     }

@@ -121,6 +121,14 @@ test('/metrics: the renderer’s page when metrics are on, behind the token; 404
   assert.equal(page.status, 200);
   assert.match(String(page.headers['content-type']), /^text\/plain; version=0\.0\.4/);
   assert.equal(page.body, 'up 1\n');
+  const head = await send(on, {
+    path: '/metrics',
+    method: 'HEAD',
+    headers: { authorization: 'Bearer s3cret' },
+  });
+  assert.equal(head.status, 200, 'HEAD as for the other endpoints');
+  assert.equal(head.headers['content-length'], '5');
+  assert.equal(head.body, '');
 
   const failing = await startAdmin(
     t,
