@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { ErrorCode } from '../../errors.js';
-import type { CompiledRoute, Selection } from '../compiled-table.js';
+import type { CompiledRoute, CompiledTable, Selection } from '../compiled-table.js';
 import type { UpstreamHandle } from '../upstreams/upstream-registry.js';
 import { Attempts } from './attempts.js';
 import { type RequestEndEvent, requestEndChannel } from './diagnostics.js';
@@ -126,10 +126,18 @@ export class ExchangeRecord {
   /**
    * After the current upstream failed: another upstream when the failure allows it (a connect failure
    * always, a reset only when `resendSafe`) and the retry budget is not spent, logged as a retry;
-   * otherwise undefined, with the failure recorded and logged.
+   * otherwise undefined, with the failure recorded and logged. The retry picks from the request's route
+   * in `current`, the table in use now: it may list a task that started since the request began (a
+   * one-replica start-first update), and no longer lists one that is gone.
    */
-  retry(kind: UpstreamErrorKind, cause: ErrorCause, resendSafe: boolean): Selection | undefined {
+  retry(
+    kind: UpstreamErrorKind,
+    cause: ErrorCause,
+    resendSafe: boolean,
+    current: CompiledTable | undefined,
+  ): Selection | undefined {
     const retryable = kind.retry === 'always' || (kind.retry === 'bodyless-idempotent' && resendSafe);
+    if (retryable) this.route = sameRouteIn(current, this.route!);
     const next = this.#attempts.next(
       this.route!,
       this.head.cookie,
@@ -192,4 +200,11 @@ export class ExchangeRecord {
     };
     requestEndChannel.publish(event);
   }
+}
+
+/** The route with `route`'s id in `current`; `route` itself when there is no table or the route is gone. */
+function sameRouteIn(current: CompiledTable | undefined, route: CompiledRoute): CompiledRoute {
+  if (current === undefined) return route;
+  const id = route.route.id;
+  return current.routes.find((r) => r.route.id === id) ?? route;
 }

@@ -171,7 +171,7 @@ export class ProxyExchange implements UpstreamResponseHandler, PendingHead {
       return;
     }
     // RFC-wise a reset is only safe to retry if not a byte of the answer came back.
-    const next = record.retry(kind, err, !responseStarted && this.#bodylessIdempotent());
+    const next = record.retry(kind, err, !responseStarted && this.#bodylessIdempotent(), this.#host.table);
     if (next !== undefined) {
       this.#send(next);
       return;

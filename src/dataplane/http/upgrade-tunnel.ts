@@ -166,7 +166,7 @@ export class UpgradeTunnel {
     // After a reset the upstream may have seen the request; that is harmless for the GET of an upgrade
     // unless the client already sent bytes on the new protocol.
     const resendSafe = this.#early.length === 0 && record.req.method === 'GET';
-    const next = record.retry(kind, err, resendSafe);
+    const next = record.retry(kind, err, resendSafe, this.#host.table);
     if (next !== undefined) {
       this.#connect(next);
       return;

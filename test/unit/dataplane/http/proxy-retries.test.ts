@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import type { RequestEndEvent, UpstreamRetryEvent } from '../../../../src/dataplane/http/diagnostics.js';
 import { UpstreamRegistry } from '../../../../src/dataplane/upstreams/upstream-registry.js';
-import { closedPort, startServer } from '../upstreams/servers.js';
+import type { Upstream } from '../../../../src/routing/table.js';
+import { closedPort, startServer, waitFor } from '../upstreams/servers.js';
 import { backend, registryOptions, route, table, upstream } from '../upstreams/table-fixtures.js';
 import { channelMessages, send, startGateway } from './harness.js';
 
@@ -246,4 +247,23 @@ test('keep-alive connections the upstream closes after each response never fail 
     const res = await send(port);
     assert.equal(res.status, 200, `request ${i}`);
   }
+});
+
+test('a retry picks from the table in use now: a task that appeared after the request began takes it', async (t) => {
+  const blackhole = await fullBacklogPort(t);
+  const live = await startServer(t, (_req, res) => res.end('live'));
+  const first = upstream('task:first:80', { port: blackhole });
+  const web = (upstreams: Upstream[], version: string) =>
+    table([route('web/default', 'web')], [backend('web', upstreams)], version);
+  const { port, gateway } = await startGateway(t, web([first], 'v1'), {
+    registry: new UpstreamRegistry(registryOptions({ connectTimeoutMs: CONNECT_TIMEOUT_MS })),
+  });
+  const starts = channelMessages<unknown>(t, 'swarmgate:request:start');
+  const answer = send(port);
+  await waitFor(() => starts.length === 1, 'the request routed on v1');
+  // While its connect to the only upstream of v1 hangs, v2 adds a live one.
+  gateway.setTable(web([first, upstream('task:live:80', { port: live.port })], 'v2'));
+  const res = await answer;
+  assert.equal(res.status, 200);
+  assert.equal(res.body, 'live');
 });
