@@ -1,5 +1,7 @@
 const HEX = /^[0-9A-Fa-f]{2}$/;
 const DOT_SEGMENT = /\/\.\.?(?:\/|$)/;
+/** A `.` or `..` segment followed by parameters: `/..;x`, `/.%3B` (upper case after normalisation). */
+const DOT_SEGMENT_WITH_PARAMETERS = /\/\.\.?(?:;|%3B)/;
 /** RFC 3986 §2.3: an encoding of one of these means the character itself. */
 const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
 
@@ -31,4 +33,14 @@ export function normalizePercentEncoding(path: string): string | 'malformed' | '
 /** `path` has a `.` or `..` segment (`/a/./b`, `/a/..`), which RFC 3986 §5.2.4 resolves away. */
 export function hasDotSegment(path: string): boolean {
   return DOT_SEGMENT.test(path);
+}
+
+/**
+ * `path` (percent-encodings in normal form) has a segment that is `.` or `..` before a `;`
+ * (`/api/..;jsessionid=1/admin`, `/api/..%3B/admin`). RFC 3986 keeps such a segment, but Tomcat and
+ * Spring drop the parameters and then resolve the dots: behind a proxy that routed `/api/..;/admin`
+ * on `/api`, they serve `/admin`.
+ */
+export function hasDotSegmentWithParameters(path: string): boolean {
+  return DOT_SEGMENT_WITH_PARAMETERS.test(path);
 }

@@ -1,4 +1,8 @@
-import { hasDotSegment, normalizePercentEncoding } from '../../routing/path-normal-form.js';
+import {
+  hasDotSegment,
+  hasDotSegmentWithParameters,
+  normalizePercentEncoding,
+} from '../../routing/path-normal-form.js';
 
 /** Why a request path was refused (400). One constant per reason, so refusing allocates nothing. */
 export interface PathRefusal {
@@ -9,6 +13,9 @@ const BAD_PERCENT: PathRefusal = { reason: 'invalid percent-encoding in the requ
 const ENCODED_NUL: PathRefusal = { reason: 'encoded NUL (%00) in the request path' };
 const AMBIGUOUS_DOTS: PathRefusal = {
   reason: 'dot segment next to an encoded slash or a backslash in the request path',
+};
+const DOTS_WITH_PARAMETERS: PathRefusal = {
+  reason: 'dot segment with parameters (`..;`) in the request path',
 };
 
 /** A fragment, an encoding, a backslash or a possible dot segment. */
@@ -25,8 +32,10 @@ const SLASH_LOOKALIKES = /%2F|%5C|\\/g;
  * `/api/../actuator` to the service routed at `/api`, which resolves it to a path the operator never
  * exposed.
  *
- * Refused: malformed or NUL percent-encodings, and a dot segment next to `%2F`, `%5C` or `\`
- * (`/api/..%2Fadmin`), which a backend that decodes them would resolve differently than the gateway.
+ * Refused: malformed or NUL percent-encodings, a dot segment next to `%2F`, `%5C` or `\`
+ * (`/api/..%2Fadmin`), which a backend that decodes them would resolve differently than the gateway,
+ * and a dot segment with parameters (`/api/..;/admin`, `/api/%2e%2e%3Bx/admin`), which Tomcat and Spring
+ * resolve as `..` (the nginx + Tomcat path bypass).
  * A `%2F` elsewhere passes untouched (RabbitMQ's `/api/queues/%2F/q`, npm's `@scope%2Fname`).
  *
  * @example
@@ -46,6 +55,7 @@ export function normalizePath(target: string): string | PathRefusal {
   if (decoded === 'nul') return ENCODED_NUL;
   const lookalikes = decoded.replace(SLASH_LOOKALIKES, '/');
   if (lookalikes !== decoded && hasDotSegment(lookalikes)) return AMBIGUOUS_DOTS;
+  if (hasDotSegmentWithParameters(lookalikes)) return DOTS_WITH_PARAMETERS;
   const resolved = hasDotSegment(decoded) ? removeDotSegments(decoded) : decoded;
   return queryAt < 0 ? resolved : resolved + pathAndQuery.slice(queryAt);
 }

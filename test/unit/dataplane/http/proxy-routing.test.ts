@@ -71,12 +71,19 @@ test('a path is routed and forwarded with its dot segments resolved; an ambiguou
   );
   const queue = await reached('/shop/queues/%2f/orders');
   assert.deepEqual([queue.name, queue.url], ['shop', '/queues/%2F/orders'], 'an encoded slash passes');
-  for (const path of ['/shop/..%2Fadmin', '/shop/%zz', '/shop/a%00']) {
+  for (const path of [
+    '/shop/..%2Fadmin',
+    '/shop/%zz',
+    '/shop/a%00',
+    '/shop/..;/admin',
+    '/shop/..%3B/admin',
+  ]) {
     const { reply, closed } = await rawExchange(port, `GET ${path} HTTP/1.1\r\nHost: example.com\r\n\r\n`);
     assert.match(reply, /^HTTP\/1\.1 400 .*SG_ERR_BAD_REQUEST/s, path);
     assert.ok(closed, `the connection is closed after a 400 for ${path}`);
   }
   assert.ok(logs.some((l) => l.code === 'SG_ERR_BAD_REQUEST' && /encoded slash/.test(JSON.stringify(l))));
+  assert.ok(logs.some((l) => l.code === 'SG_ERR_BAD_REQUEST' && /with parameters/.test(l.msg)));
 });
 
 test('an absolute-form target is routed on its authority, which the upstream sees as Host', async (t) => {

@@ -67,3 +67,26 @@ test('malformed and NUL encodings, and dot segments that an encoded slash would 
     assert.match(result.reason, reason, sent);
   }
 });
+
+test('a dot segment with parameters, which Tomcat and Spring resolve as a dot segment, is refused', () => {
+  for (const sent of [
+    '/api/..;/admin',
+    '/api/%2e%2e;/admin',
+    '/api/..;jsessionid=1/admin',
+    '/api/..%3B/admin',
+    '/api/.%2E%3bx/admin',
+    '/api/.;/admin',
+    '/api/..;',
+    '/api\\..;\\admin',
+  ]) {
+    const result = normalizePath(sent);
+    assert.ok(typeof result !== 'string', `${sent} was accepted as ${String(result)}`);
+    assert.match(result.reason, /dot segment with parameters/, sent);
+  }
+  assertRoutedAs([
+    ['/api/...;/x', '/api/...;/x'],
+    ['/api/..a;/x', '/api/..a;/x'],
+    ['/api/a..;/x', '/api/a..;/x'],
+    ['/api/x;..', '/api/x;..'],
+  ]);
+});
