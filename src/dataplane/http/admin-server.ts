@@ -91,6 +91,8 @@ export class AdminServer {
     }
     const [status, body] = this.#answer(req);
     if (status === 401) res.setHeader('www-authenticate', 'Bearer');
+    // RFC 9110 §15.5.6: a 405 names the methods the resource does support.
+    if (status === 405) res.setHeader('allow', 'GET, HEAD');
     reply(res, status, body);
   };
 

@@ -64,6 +64,21 @@ test('healthz always, readyz once a table is loaded, routes and status with runt
   assert.equal((await send(port, { path: '/healthz', method: 'POST' })).status, 405);
 });
 
+test('a method other than GET or HEAD is answered 405 with the Allow header, on every path', async (t) => {
+  const { gateway } = await startGateway(t, table([], [], 'v1'));
+  const port = await startAdmin(t, { metrics: async () => 'up 1\n' }, gateway);
+  for (const [method, path] of [
+    ['POST', '/healthz'],
+    ['DELETE', '/api/routes'],
+    ['PUT', '/metrics'],
+    ['POST', '/nope'],
+  ] as const) {
+    const res = await send(port, { path, method });
+    assert.equal(res.status, 405, `${method} ${path}`);
+    assert.equal(res.headers.allow, 'GET, HEAD', `${method} ${path}`);
+  }
+});
+
 test('readyz waits for the entrypoints to be bound, not only for a table', async (t) => {
   const gateway = new Gateway({
     http: ['127.0.0.1:0'],
