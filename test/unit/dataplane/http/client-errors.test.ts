@@ -57,7 +57,7 @@ test('an HTTP/1.1 request without Host gets 400 SG_ERR_BAD_REQUEST from the gate
   assert.equal(upstreamRequests(), 0);
 });
 
-test('two Host headers, an invalid Host or userinfo in the target get 400 and reach no upstream', async (t) => {
+test('two Host headers, an invalid Host, or userinfo or an empty authority in the target get 400 and reach no upstream', async (t) => {
   const { port, logs, upstreamRequests } = await gatewayWithBackend(t);
   const refused = {
     'more than one Host header': [
@@ -71,6 +71,8 @@ test('two Host headers, an invalid Host or userinfo in the target get 400 and re
     ],
     'invalid request target': [
       'GET http://user:pw@app.example.com/ HTTP/1.1\r\nHost: app.example.com\r\n\r\n',
+      'GET http:///app.example.com/ HTTP/1.1\r\nHost: app.example.com\r\n\r\n',
+      'GET http://@app.example.com/ HTTP/1.1\r\nHost: app.example.com\r\n\r\n',
     ],
   };
   for (const [message, requests] of Object.entries(refused)) {

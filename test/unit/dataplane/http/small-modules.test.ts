@@ -58,6 +58,23 @@ test('request targets: origin-form, absolute-form, asterisk; anything else is re
   assert.equal(resolveTarget('http://user@example.com/', 'h'), undefined, 'userinfo is refused');
 });
 
+test('request targets: an absolute-form authority that is empty or not a plain host is refused, as sent', () => {
+  // The WHATWG parser would read each of these as host a.test.
+  for (const target of [
+    'http:///a.test/x',
+    'http:////a.test/x',
+    'https:///a.test',
+    'http://@a.test/x',
+    'http://:@a.test/x',
+    'http://a.test\\@b.test/x',
+    'http://?x',
+    'http://',
+  ]) {
+    assert.equal(resolveTarget(target, 'h'), undefined, target);
+  }
+  assert.deepEqual(resolveTarget('HTTP://[::1]:8080?q', 'h'), { host: '[::1]:8080', pathAndQuery: '/?q' });
+});
+
 test('Host values: names, IP literals and a port pass; paths, userinfo, spaces do not', () => {
   for (const ok of [
     'example.com',
@@ -121,6 +138,7 @@ test('upstream errors: before the request is on a socket everything is a retryab
     code: 'SG_ERR_UPSTREAM_CONNECT',
     failure: 'connect',
     retry: 'always',
+    avoidOnRetry: true,
   });
   assert.equal(classifyUpstreamError({ code: 'EHOSTUNREACH' }, 'connect').retry, 'always');
   const connectTimeout = classifyUpstreamError({ code: 'SG_UPSTREAM_CONNECT_TIMEOUT' }, 'connect');
@@ -132,7 +150,17 @@ test('upstream errors: before the request is on a socket everything is a retryab
   );
   assert.equal(classifyUpstreamError({ code: 'ECONNRESET' }, 'streaming-response').retry, 'never');
   const silent = classifyUpstreamError({ code: 'SG_UPSTREAM_RESPONSE_TIMEOUT' }, 'awaiting-response');
-  assert.deepEqual(silent, { code: 'SG_ERR_UPSTREAM_TIMEOUT', failure: 'timeout', retry: 'never' });
+  assert.deepEqual(silent, {
+    code: 'SG_ERR_UPSTREAM_TIMEOUT',
+    failure: 'timeout',
+    retry: 'never',
+    avoidOnRetry: true,
+  });
+  assert.deepEqual(
+    classifyUpstreamError({ code: 'SG_UPSTREAM_STALE_CONNECTION' }, 'awaiting-response'),
+    { code: 'SG_ERR_UPSTREAM_RESET', failure: undefined, retry: 'bodyless-idempotent', avoidOnRetry: false },
+    'a pooled connection the upstream closed as idle: resent (bodyless idempotent), to it too, not blamed',
+  );
   assert.equal(
     classifyUpstreamError({ code: 'SG_UPSTREAM_PROTOCOL' }, 'awaiting-response').code,
     'SG_ERR_UPSTREAM_PROTOCOL',
@@ -145,6 +173,7 @@ test('upstream errors: before the request is on a socket everything is a retryab
     code: 'SG_ERR_UPSTREAM_CONNECT',
     failure: undefined,
     retry: 'always',
+    avoidOnRetry: true,
   });
   assert.equal(
     classifyUpstreamError({ code: 'SG_ERR_BODY_TOO_LARGE' }, 'awaiting-response').failure,
