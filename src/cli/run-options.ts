@@ -48,6 +48,9 @@ Process:
   --access-log              log one line per request (status, duration, route, upstream, retries)
   --metrics                 serve Prometheus metrics at the admin listener's /metrics
   -h, --help                this text
+
+DUR is a duration such as 500ms, 5s or 1m30s (units ms s m h d), at most 24d.
+SIZE is a number of bytes, or with k, m or g (KiB, MiB, GiB).
 `;
 
 /** Everything `swarmgate run` needs, validated. */

@@ -82,6 +82,13 @@ test('bad values name the flag and the rule', () => {
   configError(['--bogus'], /Unknown option '--bogus'/);
 });
 
+test('durations above 24 days, which node timers would cut to 1 ms, are refused', () => {
+  assert.equal(parseRunOptions(['--shutdown-grace', '24d']).shutdownGraceMs, 24 * 86_400_000);
+  configError(['--shutdown-grace', '25d'], /^--shutdown-grace "25d": must be at most 24d$/);
+  configError(['--connect-timeout', '30d'], /^--connect-timeout "30d": must be at most 24d$/);
+  configError(['--drain-timeout', '24d1ms'], /^--drain-timeout "24d1ms": must be at most 24d$/);
+});
+
 test('--docker and --table exclude each other', () => {
   configError(['--docker', 'unix:///x.sock', '--table', 't.json'], /exclusive/);
 });
