@@ -35,7 +35,8 @@ export class Attempts {
 
   /**
    * After `failedId` failed: another upstream of the route, avoiding every one that failed, when the
-   * failure is `retryable` and the budget is not spent. Announces the retry on the diagnostics channel.
+   * failure is `retryable` and the budget is not spent. `avoid` false keeps the failed upstream a
+   * candidate (only a stale connection to it failed). Announces the retry on the diagnostics channel.
    */
   next(
     route: CompiledRoute,
@@ -44,10 +45,11 @@ export class Attempts {
     failedId: string,
     retryable: boolean,
     errorCode: ErrorCode,
+    avoid = true,
   ): Selection | undefined {
     if (!retryable || this.#count > this.#maxRetries) return undefined;
     this.#failed ??= new Set();
-    this.#failed.add(failedId);
+    if (avoid) this.#failed.add(failedId);
     const next = route.select(cookie, secure, this.#failed);
     if (next !== undefined && upstreamRetryChannel.hasSubscribers) {
       const event: UpstreamRetryEvent = {

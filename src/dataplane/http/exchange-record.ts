@@ -145,11 +145,14 @@ export class ExchangeRecord {
       this.upstream!.id,
       retryable,
       kind.code,
+      kind.avoidOnRetry,
     );
     if (next !== undefined) {
       this.#settings.logger.warn(
         this.#failureLog(kind.code, cause),
-        `retrying the ${this.#kind} on another upstream`,
+        kind.avoidOnRetry
+          ? `retrying the ${this.#kind} on another upstream`
+          : `retrying the ${this.#kind}: the upstream had closed the reused connection`,
       );
       return next;
     }

@@ -14,37 +14,74 @@ export interface UpstreamErrorKind {
   failure: UpstreamFailure | undefined;
   /** May go to another upstream: always after a connect failure, for a bodyless idempotent request after a reset. */
   retry: 'always' | 'bodyless-idempotent' | 'never';
+  /** The retry leaves out the upstream that failed; not when only a stale pooled connection to it did. */
+  avoidOnRetry: boolean;
 }
 
 const CONNECT_FAILED: UpstreamErrorKind = {
   code: 'SG_ERR_UPSTREAM_CONNECT',
   failure: 'connect',
   retry: 'always',
+  avoidOnRetry: true,
 };
 const CONNECT_TIMEOUT: UpstreamErrorKind = {
   code: 'SG_ERR_UPSTREAM_TIMEOUT',
   failure: 'connect',
   retry: 'always',
+  avoidOnRetry: true,
 };
 const RESET: UpstreamErrorKind = {
   code: 'SG_ERR_UPSTREAM_RESET',
   failure: 'reset',
   retry: 'bodyless-idempotent',
+  avoidOnRetry: true,
 };
-const RESET_LATE: UpstreamErrorKind = { code: 'SG_ERR_UPSTREAM_RESET', failure: 'reset', retry: 'never' };
-const TIMEOUT: UpstreamErrorKind = { code: 'SG_ERR_UPSTREAM_TIMEOUT', failure: 'timeout', retry: 'never' };
-const PROTOCOL: UpstreamErrorKind = { code: 'SG_ERR_UPSTREAM_PROTOCOL', failure: undefined, retry: 'never' };
+/**
+ * A reused connection the upstream had closed as idle: the request may go out again on another
+ * connection, to the same upstream too, and passive health is not told (nothing is wrong with it).
+ */
+const STALE_CONNECTION: UpstreamErrorKind = {
+  code: 'SG_ERR_UPSTREAM_RESET',
+  failure: undefined,
+  retry: 'bodyless-idempotent',
+  avoidOnRetry: false,
+};
+const RESET_LATE: UpstreamErrorKind = {
+  code: 'SG_ERR_UPSTREAM_RESET',
+  failure: 'reset',
+  retry: 'never',
+  avoidOnRetry: true,
+};
+const TIMEOUT: UpstreamErrorKind = {
+  code: 'SG_ERR_UPSTREAM_TIMEOUT',
+  failure: 'timeout',
+  retry: 'never',
+  avoidOnRetry: true,
+};
+const PROTOCOL: UpstreamErrorKind = {
+  code: 'SG_ERR_UPSTREAM_PROTOCOL',
+  failure: undefined,
+  retry: 'never',
+  avoidOnRetry: true,
+};
 const POOL_CLOSED: UpstreamErrorKind = {
   code: 'SG_ERR_UPSTREAM_CONNECT',
   failure: undefined,
   retry: 'always',
+  avoidOnRetry: true,
 };
 /** The upstream is saturated, not broken: passive health is not told, and another upstream may take it. */
-const QUEUE_TIMEOUT: UpstreamErrorKind = { code: 'SG_ERR_NO_UPSTREAM', failure: undefined, retry: 'always' };
+const QUEUE_TIMEOUT: UpstreamErrorKind = {
+  code: 'SG_ERR_NO_UPSTREAM',
+  failure: undefined,
+  retry: 'always',
+  avoidOnRetry: true,
+};
 const BODY_TOO_LARGE: UpstreamErrorKind = {
   code: 'SG_ERR_BODY_TOO_LARGE',
   failure: undefined,
   retry: 'never',
+  avoidOnRetry: true,
 };
 
 /** ERR_*: node's own validation of the response head when passing it on to the client. */
@@ -73,6 +110,8 @@ export function classifyUpstreamError(err: ErrorCause, phase: ExchangePhase): Up
       return QUEUE_TIMEOUT;
     case 'SG_UPSTREAM_PROTOCOL':
       return PROTOCOL;
+    case 'SG_UPSTREAM_STALE_CONNECTION':
+      return STALE_CONNECTION;
   }
   if (phase === 'connect') return CONNECT_FAILED;
   if (typeof code === 'string' && NODE_REFUSED_HEAD.test(code)) return PROTOCOL;

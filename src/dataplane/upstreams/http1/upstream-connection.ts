@@ -20,6 +20,8 @@ export interface ConnectionOwner {
   release(connection: UpstreamConnection): void;
   /** The socket closed; the connection is gone for good. */
   removed(connection: UpstreamConnection): void;
+  /** The connection, reused, turned out closed by the upstream: idle ones as old are likely closed too. */
+  stale(connection: UpstreamConnection): void;
 }
 
 const CHUNKED = 'transfer-encoding: chunked\r\n';
@@ -29,7 +31,8 @@ const CHUNKED = 'transfer-encoding: chunked\r\n';
  * The socket's idle timeout is set once per phase of the connection, not per request: while connecting
  * it is the connect timeout, then the upstream inactivity timeout; idle expiry is the pool's job.
  * A connection is reused only when the response said so, the whole request went out and no stray byte
- * followed the response; anything else destroys it.
+ * followed the response; anything else destroys it. A reused connection that closes before any byte of
+ * the response fails with `SG_UPSTREAM_STALE_CONNECTION`: the upstream most likely closed it as idle.
  */
 export class UpstreamConnection implements ResponseParserHandler {
   readonly #owner: ConnectionOwner;
@@ -42,6 +45,8 @@ export class UpstreamConnection implements ResponseParserHandler {
   #pending: UpstreamRequest | undefined;
   #bodyWriter: RequestBodyWriter | undefined;
   #requestSent = false;
+  /** Exchanges started on this connection, the current one included. */
+  #exchanges = 0;
   #paused = false;
   /**
    * The last body piece of the current socket read, held back until the read is parsed: a response
@@ -78,6 +83,7 @@ export class UpstreamConnection implements ResponseParserHandler {
   start(request: UpstreamRequest, handler: UpstreamResponseHandler): void {
     this.#handler = handler;
     this.#requestSent = false;
+    this.#exchanges += 1;
     this.#parser.reset(request.method === 'HEAD');
     if (this.#connected) this.#send(request);
     else this.#pending = request;
@@ -221,12 +227,8 @@ export class UpstreamConnection implements ResponseParserHandler {
     const result = this.#parser.finish();
     if (this.#handler === undefined) return;
     if (result === 'done') this.#complete(false);
-    else if (result === 'idle') {
-      this.#fail(
-        this.#socketError ??
-          new UpstreamError('SG_UPSTREAM_CLOSED', 'the upstream closed the connection before answering'),
-      );
-    } else this.#fail(result);
+    else if (result === 'idle') this.#failClosed('the upstream closed the connection before answering');
+    else this.#fail(result);
   };
 
   readonly #onTimeout = (): void => {
@@ -244,12 +246,22 @@ export class UpstreamConnection implements ResponseParserHandler {
   };
 
   readonly #onClose = (): void => {
-    if (this.#handler !== undefined) {
-      this.#fail(
-        this.#socketError ??
-          new UpstreamError('SG_UPSTREAM_CLOSED', 'the upstream closed the connection mid-response'),
-      );
-    }
+    if (this.#handler !== undefined) this.#failClosed('the upstream closed the connection mid-response');
     this.#owner.removed(this);
   };
+
+  /** The socket ended or closed with an exchange running: stale when reused and nothing came back yet. */
+  #failClosed(message: string): void {
+    const cause = this.#socketError;
+    if (this.#exchanges > 1 && this.#connected && !this.#parser.started) {
+      this.#owner.stale(this);
+      this.#fail(
+        new UpstreamError('SG_UPSTREAM_STALE_CONNECTION', 'the upstream closed a reused idle connection', {
+          cause,
+        }),
+      );
+      return;
+    }
+    this.#fail(cause ?? new UpstreamError('SG_UPSTREAM_CLOSED', message));
+  }
 }

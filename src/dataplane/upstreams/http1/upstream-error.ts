@@ -6,6 +6,11 @@ export type UpstreamErrorCode =
   | 'SG_UPSTREAM_RESPONSE_TIMEOUT'
   /** The upstream closed the connection before the response was complete. */
   | 'SG_UPSTREAM_CLOSED'
+  /**
+   * A reused keep-alive connection closed or reset before any byte of the response: most likely the
+   * upstream closed it as idle while the request was on its way, so the upstream itself is not to blame.
+   */
+  | 'SG_UPSTREAM_STALE_CONNECTION'
   /** The pool was closing; the request never went out. */
   | 'SG_UPSTREAM_POOL_CLOSED'
   /** Every connection stayed busy while the request waited for one; it never went out. */
@@ -14,8 +19,8 @@ export type UpstreamErrorCode =
 /** An upstream client failure with a code the proxy classifies (see `classifyUpstreamError`). */
 export class UpstreamError extends Error {
   readonly code: UpstreamErrorCode;
-  constructor(code: UpstreamErrorCode, message: string) {
-    super(message);
+  constructor(code: UpstreamErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'UpstreamError';
     this.code = code;
   }

@@ -122,6 +122,17 @@ export class UpstreamPool implements ConnectionOwner {
     if (waiting !== undefined) this.#open().start(waiting.request, waiting.handler);
   }
 
+  stale(connection: UpstreamConnection): void {
+    const since = connection.idleSince;
+    const idle = this.#idle;
+    for (let i = idle.length - 1; i >= 0; i--) {
+      const other = idle[i]!;
+      if (other.idleSince > since) continue;
+      idle.splice(i, 1);
+      other.destroy();
+    }
+  }
+
   #queue(request: UpstreamRequest, handler: UpstreamResponseHandler): void {
     const waiting: Waiting = {
       request,

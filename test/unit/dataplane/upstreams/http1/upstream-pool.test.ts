@@ -138,6 +138,28 @@ test('an upstream closing without answering fails with SG_UPSTREAM_CLOSED', asyn
   await assert.rejects(get(pool), { code: 'SG_UPSTREAM_CLOSED' });
 });
 
+test('a reused connection closed before answering fails as stale and takes the older idle ones along', async (t) => {
+  // Answers the first request on each connection and closes at the second without a byte, as an
+  // upstream closing an idle keep-alive connection just as the next request goes out.
+  const served = new WeakMap<Socket, number>();
+  const upstream = await rawUpstream(t, (socket) => {
+    const count = (served.get(socket) ?? 0) + 1;
+    served.set(socket, count);
+    if (count === 1) socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
+    else socket.end();
+  });
+  const pool = newPool(t, upstream.port);
+  await Promise.all([get(pool), get(pool)]);
+  assert.equal(pool.connections, 2, 'two connections idle');
+  await assert.rejects(get(pool), { code: 'SG_UPSTREAM_STALE_CONNECTION' });
+  await waitFor(() => pool.connections === 0, 'the older idle connection to be closed too');
+  await assert.rejects(
+    fetchFromPool(pool, 'GET', '/', host, { timeoutMs: 5_000 }).then(() => get(pool)),
+    { code: 'SG_UPSTREAM_STALE_CONNECTION' },
+    'a new connection answers, its reuse is stale again',
+  );
+});
+
 test('an idle connection closed by the upstream is not reused', async (t) => {
   const server = await rawUpstream(t, (socket) => {
     socket.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
