@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { ErrorCodes, SwarmgateError } from '../errors.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
+import { UsageError } from './usage-error.js';
 
 const USAGE = `Usage: swarmgate <command> [options]
 
@@ -48,6 +49,12 @@ async function main(argv: string[]): Promise<number> {
 
 /** One clear line per failure, and an exit code that tells the failures apart. */
 function fail(err: unknown): never {
+  if (err instanceof UsageError) {
+    process.stderr.write(
+      `swarmgate ${err.command}: ${err.message}\nSee \`swarmgate ${err.command} --help\`.\n`,
+    );
+    process.exit(ExitCode.usage);
+  }
   if (err instanceof SwarmgateError) {
     process.stderr.write(`swarmgate: ${err.message} [${err.code}: ${ErrorCodes[err.code]}]\n`);
     process.exit(exitCodeFor(err.code));

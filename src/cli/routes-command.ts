@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util';
 import { resolveDockerEndpoint } from '../discovery/docker-endpoint.js';
 import { EngineClient } from '../discovery/engine-client.js';
-import { SwarmgateError } from '../errors.js';
 import type { RoutingTable } from '../routing/table.js';
 import { choiceFlag, durationFlag, listFlag } from './option-values.js';
 import { DiscoverySource } from './sources/discovery-source.js';
 import { diffTables } from './table-diff.js';
 import { renderTable, routesJson } from './table-view.js';
+import { UsageError } from './usage-error.js';
 
 export const ROUTES_USAGE = `Usage: swarmgate routes [--docker URL] [--json] [--watch]
 
@@ -27,7 +27,7 @@ export async function routesCommand(argv: string[], out: NodeJS.WritableStream):
   try {
     values = parse(argv).values;
   } catch (err) {
-    throw new SwarmgateError('SG_ERR_CONFIG', (err as Error).message);
+    throw new UsageError('routes', (err as Error).message);
   }
   if (values.help) {
     out.write(ROUTES_USAGE);

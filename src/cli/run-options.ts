@@ -5,6 +5,7 @@ import { TrustedProxies } from '../dataplane/http/trusted-proxies.js';
 import { SwarmgateError } from '../errors.js';
 import type { TranslateContext } from '../routing/table.js';
 import { choiceFlag, durationFlag, integerFlag, listFlag, sizeFlag } from './option-values.js';
+import { UsageError } from './usage-error.js';
 
 export const RUN_USAGE = `Usage: swarmgate run [options]
 
@@ -82,13 +83,16 @@ export interface RunOptions {
   help: boolean;
 }
 
-/** Parses `swarmgate run` arguments; throws `SG_ERR_CONFIG` naming the bad flag. */
+/**
+ * Parses `swarmgate run` arguments; throws a {@link UsageError} for a command line that does not parse
+ * and `SG_ERR_CONFIG` naming the flag for a bad value.
+ */
 export function parseRunOptions(argv: string[]): RunOptions {
   let values: ReturnType<typeof parse>['values'];
   try {
     values = parse(argv).values;
   } catch (err) {
-    throw new SwarmgateError('SG_ERR_CONFIG', (err as Error).message);
+    throw new UsageError('run', (err as Error).message);
   }
   if (values.docker !== undefined && values.table !== undefined) {
     throw new SwarmgateError(

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseRunOptions } from '../../../src/cli/run-options.js';
+import { UsageError } from '../../../src/cli/usage-error.js';
 import { SwarmgateError } from '../../../src/errors.js';
 
 function configError(argv: string[], pattern: RegExp): void {
@@ -79,7 +80,19 @@ test('bad values name the flag and the rule', () => {
   configError(['--workers', '0'], /--workers "0": must be an integer from 1 to 64/);
   configError(['--accept-batch', 'many'], /--accept-batch "many": must be an integer from 1 to 64/);
   configError(['--role', 'edge'], /--role "edge": must be one of run, border, ingress/);
-  configError(['--bogus'], /Unknown option '--bogus'/);
+});
+
+test('a command line that does not parse is a usage error, not a configuration error', () => {
+  for (const [argv, message] of [
+    [['--bogus'], /Unknown option '--bogus'/],
+    [['--http'], /Option '--http <value>' argument missing/],
+    [['stray'], /Unexpected argument 'stray'/],
+  ] as const) {
+    assert.throws(
+      () => parseRunOptions([...argv]),
+      (err: unknown) => err instanceof UsageError && err.command === 'run' && message.test(err.message),
+    );
+  }
 });
 
 test('durations above 24 days, which node timers would cut to 1 ms, are refused', () => {
