@@ -46,7 +46,8 @@ Process:
                             whose N event loops accept already and would share batches unevenly)
   --shutdown-grace DUR      on SIGTERM/SIGINT, time for requests in flight (default 10s)
   --log-level LEVEL         fatal, error, warn, info, debug (default info)
-  --access-log              log one line per request (status, duration, route, upstream, retries)
+  --access-log              log one line per request (status, duration, route, upstream, retries),
+                            whatever --log-level says
   --metrics                 serve Prometheus metrics at the admin listener's /metrics
   -h, --help                this text
 

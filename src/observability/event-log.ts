@@ -8,7 +8,11 @@ import {
 import { type UpstreamHealthEvent, upstreamHealthChannel } from '../dataplane/upstreams/health-channel.js';
 
 export interface EventLogOptions {
-  /** One line per request (off by default: the data path publishes only while someone listens). */
+  /**
+   * One line per request (off by default: the data path publishes only while someone listens), at
+   * level info whatever the logger's level: `--log-level warn` quiets the event log, not the access log
+   * the operator asked for.
+   */
   accessLog: boolean;
 }
 
@@ -33,9 +37,10 @@ export function attachEventLog(logger: Logger, options: EventLogOptions): () => 
       'table swapped in',
     );
   };
+  const access = logger.isLevelEnabled('info') ? logger : logger.child({}, { level: 'info' });
   const onRequest = (message: unknown) => {
     const m = message as RequestEndEvent;
-    logger.info(
+    access.info(
       {
         client: m.client,
         ...(m.peer !== m.client ? { peer: m.peer } : {}),

@@ -6,7 +6,7 @@ import { requestEndChannel, tableSwapChannel } from '../../../src/dataplane/http
 import { publishHealth } from '../../../src/dataplane/upstreams/health-channel.js';
 import { attachEventLog } from '../../../src/observability/event-log.js';
 
-function capture() {
+function capture(level = 'debug') {
   const lines: Array<Record<string, unknown>> = [];
   const stream = new Writable({
     write(chunk, _enc, done) {
@@ -14,7 +14,7 @@ function capture() {
       done();
     },
   });
-  return { lines, logger: pino({ level: 'debug' }, stream) };
+  return { lines, logger: pino({ level }, stream) };
 }
 
 const request = {
@@ -88,4 +88,21 @@ test('the access log leaves the peer out when it is the client', async (t) => {
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(lines[0]!.client, '192.0.2.1');
   assert.equal('peer' in lines[0]!, false);
+});
+
+test('the access log is written whatever --log-level quiets, which holds for the other events', async (t) => {
+  for (const level of ['warn', 'error', 'fatal']) {
+    const { lines, logger } = capture(level);
+    const detach = attachEventLog(logger, { accessLog: true });
+    t.after(detach);
+    requestEndChannel.publish(request);
+    publishHealth({ id: 'u1', address: '10.0.0.1:80' }, true, 'active', '200');
+    detach();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(
+      lines.map((l) => [l.level, l.msg]),
+      [[30, 'request']],
+      `--log-level ${level}: the access line, not the info-level health line`,
+    );
+  }
 });
