@@ -14,7 +14,7 @@ import type { ExchangeHost, ExchangeSettings } from './exchange-settings.js';
 import { type HttpLimits, serverOptions } from './http-limits.js';
 import { formatListenAddress, type ListenAddress } from './listen-address.js';
 import type { ListeningSocketCopy } from './listening-socket-copies.js';
-import { ProxyExchange } from './proxy-exchange.js';
+import { type Expectation, ProxyExchange } from './proxy-exchange.js';
 import { UpgradeTunnel } from './upgrade-tunnel.js';
 
 /**
@@ -44,7 +44,9 @@ export class HttpListener {
     // `Transfer-Encoding` included, so a body would be lost); the head size limit bounds them instead.
     this.server.maxHeadersCount = 0;
     this.server.on('request', this.#onRequest);
-    this.server.on('checkContinue', this.#onRequest);
+    // Node reads `Expect` only from HTTP/1.1 requests: an HTTP/1.0 client, which knows no 1xx
+    // (RFC 9110 §15.2), comes as a plain `request`.
+    this.server.on('checkContinue', this.#onCheckContinue);
     this.server.on('upgrade', this.#onUpgrade);
     this.server.on('clientError', clientErrorHandler(settings.logger));
     this.server.on('connect', connectMethodHandler(settings.logger));
@@ -130,8 +132,16 @@ export class HttpListener {
   };
 
   readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    this.#proxy(req, res, 'none');
+  };
+
+  readonly #onCheckContinue = (req: IncomingMessage, res: ServerResponse): void => {
+    this.#proxy(req, res, 'continue');
+  };
+
+  #proxy(req: IncomingMessage, res: ServerResponse, expectation: Expectation): void {
     try {
-      new ProxyExchange(req, res, this.#settings, this.#host, this.#entrypoint).start();
+      new ProxyExchange(req, res, this.#settings, this.#host, this.#entrypoint).start(expectation);
     } catch (err) {
       // A bug must cost one request, not the process.
       this.#settings.logger.error(
@@ -140,7 +150,7 @@ export class HttpListener {
       );
       sendInternalError(res);
     }
-  };
+  }
 
   readonly #onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     try {

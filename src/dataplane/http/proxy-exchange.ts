@@ -13,13 +13,20 @@ import { responseHeaders } from './response-head.js';
 import type { ExchangePhase } from './upstream-errors.js';
 
 /**
+ * What the client waits for before it sends its body, as node's server read `Expect`: `continue` for
+ * `100-continue` from an HTTP/1.1 client. Node ignores `Expect` from HTTP/1.0 clients, as RFC 9110
+ * §10.1.1 asks, so they never get a 1xx.
+ */
+export type Expectation = 'none' | 'continue';
+
+/**
  * One client request proxied to an upstream, and the upstream client's handler for it: one object per
  * request, no per-request closures on the data path. Streams both ways with backpressure (the request
  * body is read as the upstream takes it; `onData` pauses the upstream while the client is slow), retries
  * on another upstream when that is safe, and answers with an `SG_ERR_*` error otherwise.
  *
  * @example
- * new ProxyExchange(req, res, settings, gateway, 'http').start();
+ * new ProxyExchange(req, res, settings, gateway, entrypoint).start('none');
  */
 export class ProxyExchange implements UpstreamResponseHandler, PendingHead {
   readonly #res: ServerResponse;
@@ -57,8 +64,11 @@ export class ProxyExchange implements UpstreamResponseHandler, PendingHead {
     this.#record = new ExchangeRecord(req, settings, 'request');
   }
 
-  /** Routes the request and dispatches it; errors are answered here, never thrown. */
-  start(): void {
+  /**
+   * Routes the request and dispatches it; errors are answered here, never thrown. A client that
+   * expects `100 Continue` gets it only once an upstream is chosen, so a refused request never uploads.
+   */
+  start(expectation: Expectation): void {
     const res = this.#res;
     const record = this.#record;
     this.#host.exchangeStarted();
@@ -76,7 +86,7 @@ export class ProxyExchange implements UpstreamResponseHandler, PendingHead {
       return;
     }
     const head = record.head;
-    if (head.expectContinue) res.writeContinue();
+    if (expectation === 'continue') res.writeContinue();
     this.#request = {
       method: record.req.method!,
       path: record.forwardPath,

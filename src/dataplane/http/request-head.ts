@@ -19,7 +19,6 @@ export class RequestHead {
   chunked = false;
   /** Transfer-Encoding field lines joined with `, `; empty when absent. */
   transferEncoding = '';
-  expectContinue = false;
   /** The Upgrade header, when the client asks for a protocol switch. */
   upgrade: string | undefined = undefined;
   readonly forwarding = new IncomingForwarding();
@@ -54,12 +53,10 @@ export class RequestHead {
           this.chunked = true;
           this.transferEncoding = this.transferEncoding === '' ? value : `${this.transferEncoding}, ${value}`;
           break;
-        case 'expect':
-          this.expectContinue = value.toLowerCase() === '100-continue';
-          break;
         case 'upgrade':
           this.upgrade = value;
           break;
+        case 'expect':
         case 'keep-alive':
         case 'te':
         case 'trailer':

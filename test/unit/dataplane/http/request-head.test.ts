@@ -47,7 +47,6 @@ test('RequestHead keeps end-to-end headers in order and drops hop-by-hop ones, i
   assert.equal(head.host, 'app.example.com');
   assert.equal(head.cookie, 'a=1; b=2');
   assert.equal(head.upgrade, 'websocket');
-  assert.equal(head.expectContinue, true);
   assert.equal(head.chunked, true);
   assert.equal(head.hasBody, true);
 });
@@ -159,6 +158,16 @@ test('responseHeaders drops hop-by-hop headers and appends the sticky cookie aft
   assert.deepEqual(responseHeaders(both, undefined, 200), ['A', 'b'], 'chunked: the length goes');
   assert.deepEqual(responseHeaders(['Content-Length', '3', 'A', 'b'], undefined, 204), ['A', 'b'], '204');
   assert.deepEqual(responseHeaders(['Content-Length', '3'], undefined, 304), ['Content-Length', '3'], '304');
+  assert.deepEqual(
+    responseHeaders(['Content-Length', '5', 'A', 'b', 'content-length', '5'], undefined, 200),
+    ['Content-Length', '5', 'A', 'b'],
+    'a repeated length goes on once',
+  );
+  assert.deepEqual(
+    responseHeaders(['Content-Length', '5 , 5'], undefined, 200),
+    ['Content-Length', '5'],
+    'a list',
+  );
   assert.equal(responseHeaders(['Transfer-Encoding', 'gzip, chunked'], undefined, 200), undefined);
   assert.equal(
     responseHeaders(['Transfer-Encoding', 'gzip', 'Transfer-Encoding', 'chunked'], undefined, 200),
