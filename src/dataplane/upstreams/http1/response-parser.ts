@@ -28,6 +28,7 @@ const FAILED = 5;
 
 const HEAD_END = Buffer.from('\r\n\r\n');
 const BARE_LF_END = Buffer.from('\n\n');
+const STATUS_LINE_START = Buffer.from('HTTP/1.');
 /** A head split across reads is gathered in a buffer; one up to this size is kept for the next. */
 const KEPT_HEAD_BUFFER_BYTES = 4096;
 
@@ -69,8 +70,9 @@ export class ResponseParser {
 
   /**
    * After the head: whether the connection may be reused once this response completes (HTTP/1.1 without
-   * `Connection: close`; HTTP/1.0 only with `Connection: keep-alive`; never for close-delimited bodies
-   * or when Transfer-Encoding comes with Content-Length or in HTTP/1.0).
+   * `Connection: close`; HTTP/1.0 only with `Connection: keep-alive`; never for close-delimited bodies,
+   * when Transfer-Encoding comes with Content-Length or in HTTP/1.0, after a HEAD, or after a 204/304
+   * that announces a body).
    */
   get keepAlive(): boolean {
     return this.#keepAlive;
@@ -197,6 +199,9 @@ export class ResponseParser {
     chunk.copy(buffer, had, pos, pos + taken);
     this.#partialLength = length;
     const gathered = buffer.subarray(0, length);
+    // An answer that is not HTTP/1.x (a Redis error, HTTP/0.9) fails now, not at the upstream timeout.
+    if (had < STATUS_LINE_START.length && !startsAsStatusLine(gathered))
+      return this.#fail('invalid status line');
     // The end may straddle the two reads.
     const at = gathered.indexOf(HEAD_END, Math.max(0, had - 3));
     if (at < 0) {
@@ -239,6 +244,11 @@ export class ResponseParser {
     this.#remaining = 0;
     if (this.#headRequest || status === 204 || status === 304) {
       this.#state = BODY_LENGTH;
+      // Such a response ends with its head. Body bytes a faulty upstream sends anyway, in a later read,
+      // would pass for the next request's response on a reused connection: another client's.
+      if (this.#headRequest || coding !== TransferCoding.none || (status === 204 && head.contentLength > 0)) {
+        keepAlive = false;
+      }
     } else if (coding === TransferCoding.chunked) {
       this.#state = BODY_CHUNKED;
       this.#chunked.reset();
@@ -278,4 +288,10 @@ export class ResponseParser {
     this.#error = error;
     return error;
   }
+}
+
+/** Whether the bytes so far could begin `HTTP/1.x` (fewer than seven bytes compare as far as they go). */
+function startsAsStatusLine(bytes: Buffer): boolean {
+  const n = Math.min(bytes.length, STATUS_LINE_START.length);
+  return bytes.compare(STATUS_LINE_START, 0, n, 0, n) === 0;
 }

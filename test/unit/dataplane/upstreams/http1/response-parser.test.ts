@@ -31,6 +31,26 @@ describe('interim responses', () => {
   });
 });
 
+describe('an answer that is not HTTP/1.x', () => {
+  for (const [name, pieces] of [
+    ['a Redis error line', ['-ERR unknown command\r\n']],
+    ['HTTP/0.9 (a bare body)', ['<html>hello']],
+    ['HTTP/2 in two reads', ['HTT', 'P/2 200\r\n']],
+    ['after an interim response', ['HTTP/1.1 100 Continue\r\n\r\nSSH-2.0-OpenSSH\r\n']],
+  ] as const) {
+    test(`fails at once, without waiting for the end of a head: ${name}`, () => {
+      assert.deepEqual(feed(pieces).result, { error: 'invalid status line' });
+    });
+  }
+  test('a status line split after any byte still waits for the rest', () => {
+    const head = `${OK}${EMPTY}`;
+    for (let at = 1; at < 12; at++) {
+      assert.equal(feed([head.slice(0, at)]).result, 'more', `split at ${at}`);
+      assert.equal(feed([head.slice(0, at), head.slice(at)]).result, 'done', `split at ${at}`);
+    }
+  });
+});
+
 describe('framing and keep-alive', () => {
   const cases: {
     name: string;
@@ -122,31 +142,45 @@ describe('framing and keep-alive', () => {
       body: 'hi',
       keepAlive: false,
     },
+    // A body a faulty upstream sends after a HEAD answer, or after a 204/304 that announces one, could
+    // arrive in a later read and pass for the next request's response: such connections are not reused.
     {
       name: 'HEAD with Content-Length',
       input: `${OK}Content-Length: 5\r\n\r\n`,
       head: true,
       body: '',
-      keepAlive: true,
+      keepAlive: false,
     },
     {
       name: 'HEAD with chunked',
       input: `${OK}Transfer-Encoding: chunked\r\n\r\n`,
       head: true,
       body: '',
-      keepAlive: true,
+      keepAlive: false,
     },
-    { name: 'HEAD without length', input: `${OK}\r\n`, head: true, body: '', keepAlive: true },
+    { name: 'HEAD without length', input: `${OK}\r\n`, head: true, body: '', keepAlive: false },
     {
       name: '204 with Content-Length',
       input: 'HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\nhello',
       body: '',
-      keepAlive: true,
+      keepAlive: false,
       leftover: 5,
+    },
+    {
+      name: '204 with Content-Length 0',
+      input: 'HTTP/1.1 204 No Content\r\n' + EMPTY,
+      body: '',
+      keepAlive: true,
     },
     {
       name: '304 with chunked',
       input: 'HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n',
+      body: '',
+      keepAlive: false,
+    },
+    {
+      name: '304 with Content-Length',
+      input: 'HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n',
       body: '',
       keepAlive: true,
     },
