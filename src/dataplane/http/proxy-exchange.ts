@@ -112,7 +112,7 @@ export class ProxyExchange implements UpstreamResponseHandler, PendingHead {
       return;
     }
     this.#record.upstream!.reportSuccess();
-    if (this.#host.closing) headers.push('connection', 'close');
+    if (this.#lastOnConnection()) headers.push('connection', 'close');
     this.#headHeld = headers;
     this.#status = statusCode;
     this.#statusText = statusText;
@@ -245,13 +245,21 @@ export class ProxyExchange implements UpstreamResponseHandler, PendingHead {
    * after the `request` event, where the refusals are sent), so a 404 or 503 keeps its keep-alive.
    */
   #closeAfterError(code?: HttpErrorCode): boolean {
+    return code === 'SG_ERR_BAD_REQUEST' || this.#lastOnConnection() || this.#record.head.hasBody;
+  }
+
+  /**
+   * The client connection closes after this response: the gateway is shutting down, or the request
+   * came in HTTP/1.0 with Transfer-Encoding, a framing RFC 9112 §6.1 says to treat as faulty.
+   */
+  #lastOnConnection(): boolean {
     const record = this.#record;
-    return code === 'SG_ERR_BAD_REQUEST' || this.#host.closing || record.head.hasBody;
+    return this.#host.closing || (record.req.httpVersionMinor === 0 && record.head.transferEncoding !== '');
   }
 
   #redirect(location: string): void {
     const headers = ['location', location, 'content-length', '0'];
-    if (this.#host.closing) headers.push('connection', 'close');
+    if (this.#lastOnConnection()) headers.push('connection', 'close');
     this.#res.writeHead(308, headers);
     this.#res.end();
   }

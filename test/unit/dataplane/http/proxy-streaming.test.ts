@@ -153,6 +153,32 @@ test('chunked bodies stream through both ways, chunk by chunk', async (t) => {
   assert.match(rest.toString(), /done/);
 });
 
+test('an HTTP/1.0 request with Transfer-Encoding is answered, then its connection closes, even with keep-alive', async (t) => {
+  const web = await startServer(t, async (req, res) => {
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    res.end(`got ${body}`);
+  });
+  const { port } = await startGateway(t, singleBackendTable(web.port));
+  // RFC 9112 §6.1: the framing of an HTTP/1.0 message with Transfer-Encoding is faulty.
+  const { reply, closed } = await rawExchange(
+    port,
+    'POST / HTTP/1.0\r\nHost: app.example.com\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n' +
+      '5\r\nhello\r\n0\r\n\r\n',
+  );
+  assert.match(reply, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.match(reply, /\r\nconnection: close\r\n/i);
+  assert.ok(reply.endsWith('got hello'), reply);
+  assert.ok(closed, 'the connection is closed after the answer');
+  const kept = await rawExchange(
+    port,
+    'POST / HTTP/1.0\r\nHost: app.example.com\r\nConnection: keep-alive\r\nContent-Length: 5\r\n\r\nhello',
+    500,
+  );
+  assert.match(kept.reply, /\r\nconnection: keep-alive\r\n/i);
+  assert.equal(kept.closed, false, 'HTTP/1.0 keep-alive with Content-Length stays open');
+});
+
 test('a response head reaches the client before its body starts (server-sent events, long polling)', async (t) => {
   const release = deferred<void>();
   const web = await startServer(t, async (_req, res) => {
