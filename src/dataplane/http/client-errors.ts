@@ -19,6 +19,10 @@ function replyFor(parserCode: string | undefined): { status: number; code: HttpE
 export function clientErrorHandler(logger: Logger): (err: Error, socket: Duplex) => void {
   return (err, socket) => {
     const cause = (err as NodeJS.ErrnoException).code;
+    // Bytes after a request that closes the connection (`Connection: close`, HTTP/1.0 without
+    // keep-alive): that request is answered and the rest ignored (RFC 9112 §9.6); node closes the
+    // connection after the response.
+    if (cause === 'HPE_CLOSED_CONNECTION') return;
     // A response already under way on this connection cannot be followed by another one.
     const message = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
     const inProgress = message?.headersSent === true;

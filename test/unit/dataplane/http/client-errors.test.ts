@@ -141,6 +141,38 @@ test('a client that ends its connection mid-body is gone, not a bad request: no 
   );
 });
 
+test('bytes after a request that closes its connection are ignored: that request is answered, then the connection closes', async (t) => {
+  const { port, logs, upstreamRequests } = await gatewayWithBackend(t);
+  const ends = channelMessages<RequestEndEvent>(t, requestEndChannel.name as string);
+  const closing = [
+    'POST /order HTTP/1.1\r\nHost: app.example.com\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello',
+    'GET /x HTTP/1.0\r\nHost: app.example.com\r\n\r\n',
+  ];
+  for (const request of closing) {
+    const { reply, closed } = await rawExchange(
+      port,
+      `${request}GET /next HTTP/1.1\r\nHost: app.example.com\r\n\r\n`,
+    );
+    assert.match(reply, /^HTTP\/1\.1 200 OK\r\n/, request);
+    assert.ok(reply.endsWith('\r\n\r\nok'), reply);
+    assert.equal(reply.match(/HTTP\/1\.1/g)?.length, 1, 'exactly one response');
+    assert.ok(closed, 'the connection is closed');
+  }
+  assert.equal(upstreamRequests(), 2, 'the requests after the close never reach the upstream');
+  await waitFor(() => ends.length === 2, 'the request-end events');
+  assert.deepEqual(
+    ends.map((e) => [e.url, e.status, e.errorCode]),
+    [
+      ['/order', 200, undefined],
+      ['/x', 200, undefined],
+    ],
+  );
+  assert.deepEqual(
+    logs.filter((l) => l.msg === 'rejected a client request'),
+    [],
+  );
+});
+
 test('oversized headers get 431 SG_ERR_HEADERS_TOO_LARGE', async (t) => {
   const { port } = await gatewayWithBackend(t);
   const big = 'x'.repeat(17 * 1024);
