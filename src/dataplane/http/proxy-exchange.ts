@@ -42,6 +42,8 @@ export class ProxyExchange implements UpstreamResponseHandler, PendingHead {
   #resume: (() => void) | undefined;
   #awaitingDrain = false;
   #clientGone = false;
+  /** The gateway cut the response itself (the upstream failed mid-body): not the client's doing. */
+  #cut = false;
   #ended = false;
   /**
    * The upstream's response head, held until a body piece, the end or the end of the turn needs it:
@@ -177,6 +179,7 @@ export class ProxyExchange implements UpstreamResponseHandler, PendingHead {
         err,
         'upstream failed while streaming the response; closing the client connection',
       );
+      this.#cut = true;
       this.#res.destroy();
       return;
     }
@@ -278,7 +281,7 @@ export class ProxyExchange implements UpstreamResponseHandler, PendingHead {
     this.#ended = true;
     const res = this.#res;
     const record = this.#record;
-    if (!res.writableFinished) {
+    if (!res.writableFinished && !this.#cut) {
       this.#clientGone = true;
       record.errorCode ??= this.#host.graceExpired ? 'SG_ERR_SHUTDOWN_CUT' : 'SG_ERR_CLIENT_ABORTED';
       if (this.#active && this.#abort !== undefined) this.#abort(CLIENT_GONE);

@@ -513,7 +513,8 @@ test('a chunked response loses its Content-Length; one in another transfer codin
   assert.equal(logs.filter((l) => l.code === 'SG_ERR_UPSTREAM_PROTOCOL').length, 2);
 });
 
-test('an upstream body that breaks before any of it went out gives 502; after, the client connection is cut', async (t) => {
+test('an upstream body that breaks before any of it went out gives 502; after, the client connection is cut and the 200 sent recorded', async (t) => {
+  const ends = channelMessages<RequestEndEvent>(t, requestEndChannel.name as string);
   const head = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n';
   const { port, logs } = await gatewayOverRawUpstream(t, (socket, request) => {
     const path = request.split(' ')[1] ?? '';
@@ -543,6 +544,17 @@ test('an upstream body that breaks before any of it went out gives 502; after, t
   assert.ok(later.closed, 'the client connection is closed');
   assert.match(later.reply, /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\n3\r\nabc\r\n$/);
   assert.ok(logs.some((l) => l.msg.startsWith('upstream failed while streaming the response')));
+  // The request ended with the status the client got, and the upstream's error: not as a client gone.
+  await waitFor(() => ends.length === 4, 'the request-end events');
+  assert.deepEqual(
+    ends.map((e) => [e.url, e.status, e.errorCode]),
+    [
+      ['/broken-at-once', 502, 'SG_ERR_UPSTREAM_PROTOCOL'],
+      ['/bad-header', 502, 'SG_ERR_UPSTREAM_PROTOCOL'],
+      ['/plain', 200, undefined],
+      ['/broken-later', 200, 'SG_ERR_UPSTREAM_PROTOCOL'],
+    ],
+  );
 });
 
 test('HEAD, 204 and 304 responses pass without a body', async (t) => {
