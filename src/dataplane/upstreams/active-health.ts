@@ -1,3 +1,4 @@
+import { isOriginFormTarget } from '../../routing/origin-form.js';
 import type { HealthCheckConfig } from '../../routing/table.js';
 import { fetchFromPool } from './http1/pool-fetch.js';
 import type { UpstreamPool } from './http1/upstream-pool.js';
@@ -11,7 +12,8 @@ export interface ActiveHealthTarget {
 }
 
 /**
- * Polls `GET <path>` on one upstream: a 2xx/3xx answer within the timeout passes, anything else fails.
+ * Polls `GET <path>` on one upstream: a 2xx/3xx answer within the timeout passes, anything else fails,
+ * and so does a path that is not an origin-form target (reason `invalid-path`, nothing is sent).
  * Checks never overlap (the next one is scheduled when the previous ends) and the timer is unref'd.
  */
 export class ActiveHealthCheck {
@@ -49,24 +51,28 @@ export class ActiveHealthCheck {
   }
 
   async #check(): Promise<void> {
-    const { path, timeoutMs, intervalMs } = this.config;
-    let ok: boolean;
-    let reason: string;
+    const [ok, reason] = await this.#probe();
+    if (this.#stopped) return;
+    this.#target.recordActiveCheck(ok, reason);
+    this.#schedule(this.config.intervalMs);
+  }
+
+  /** One check: whether it passed, and the status or failure kind. */
+  async #probe(): Promise<[ok: boolean, reason: string]> {
+    const { path, timeoutMs } = this.config;
+    // Tables are validated, but the path goes into a request line as is: one with a CR, LF or space
+    // would send the upstream a second request of its own, so it is never written (and fails).
+    if (!isOriginFormTarget(path)) return [false, 'invalid-path'];
     try {
       const headers = ['host', this.#target.address];
       const res = await fetchFromPool(this.#target.pool, 'GET', path, headers, {
         timeoutMs,
         keepBodyBytes: 0,
       });
-      ok = res.status >= 200 && res.status < 400;
-      reason = String(res.status);
+      return [res.status >= 200 && res.status < 400, String(res.status)];
     } catch (err) {
-      ok = false;
       const code = (err as { code?: string }).code;
-      reason = code === 'SG_UPSTREAM_RESPONSE_TIMEOUT' ? 'timeout' : (code ?? 'error');
+      return [false, code === 'SG_UPSTREAM_RESPONSE_TIMEOUT' ? 'timeout' : (code ?? 'error')];
     }
-    if (this.#stopped) return;
-    this.#target.recordActiveCheck(ok, reason);
-    this.#schedule(intervalMs);
   }
 }

@@ -106,3 +106,22 @@ test('a changed check config restarts the check with the new path', async (t) =>
   registry.sync(healthTable(server.port, { ...health, path: '/ready' }, 'v2'));
   await waitFor(() => state.paths.has('GET /ready'), 'a check on the new path');
 });
+
+test('a check path that is not an origin-form target is never written, and the check fails', async (t) => {
+  const events: UpstreamHealthEvent[] = [];
+  const onEvent = (m: unknown) => events.push(m as UpstreamHealthEvent);
+  upstreamHealthChannel.subscribe(onEvent);
+  t.after(() => upstreamHealthChannel.unsubscribe(onEvent));
+  // CR LF would end the request line early; U+010D U+010A are written as CR LF by a latin1 write.
+  for (const path of ['/hc HTTP/1.1\r\nHost: evil\r\n\r\nGET /smuggled', '/hc\u010d\u010aX-Injected: 1']) {
+    const { server, state } = await flippingServer(t);
+    const registry = new UpstreamRegistry(registryOptions({ activeUnhealthyAfter: 1 }));
+    t.after(() => registry.close());
+    registry.sync(healthTable(server.port, { ...health, path }));
+    const handle = registry.get('task:a:80')!;
+    await waitFor(() => !handle.healthy, 'the upstream to be marked down');
+    await sleep(50);
+    assert.equal(state.checks, 0, `nothing reached the upstream for ${JSON.stringify(path)}`);
+    assert.equal(events.at(-1)?.reason, 'invalid-path');
+  }
+});
