@@ -1,55 +1,113 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ErrorCodes } from '../errors.js';
-import { parsePathPrefix } from './labels/paths.js';
+import { MAX_DURATION_MS, MAX_DURATION_TEXT } from './duration-limit.js';
+import { parseHosts } from './labels/hosts.js';
+import { accept, type Parsed, type Parser, reject } from './labels/parsed.js';
+import { parseHealthPath, parsePathPrefix } from './labels/paths.js';
+import { parseCookieName } from './labels/scalars.js';
+import { isOriginFormTarget } from './origin-form.js';
 import type { RoutingTable } from './table.js';
+import { tableIssues } from './table-consistency.js';
+import { hostPort } from './upstreams.js';
 
-const upstream = z.object({
-  id: z.string().min(1),
-  address: z.string().min(1),
-  host: z.string().min(1),
-  port: z.number().int().min(1).max(65535),
-  task: z.string().optional(),
-  slot: z.number().int().optional(),
-  node: z.string(),
-  nodeHostname: z.string(),
-  state: z.enum(['ready', 'draining']),
-});
+/**
+ * A string field read by a label parser, so that a hand-written table obeys the rules labels do and
+ * takes the same normal form (`/shop/` → `/shop`, `Shop.Example` → `shop.example`).
+ */
+function parsedBy<T>(parse: Parser<T>) {
+  return z.string().transform((raw, ctx) => {
+    const parsed = parse(raw);
+    if (parsed.ok) return parsed.value;
+    ctx.addIssue({ code: 'custom', message: `expected ${parsed.expected}` });
+    return z.NEVER;
+  });
+}
+
+/** One entry of a route's `hosts`: a host as the `hosts` label takes it, one per entry. */
+function parseHost(raw: string): Parsed<string> {
+  if (raw.includes(',') || raw.trim() === '') return reject('one host name per entry');
+  const parsed = parseHosts(raw);
+  return parsed.ok ? accept(parsed.value[0]!) : parsed;
+}
+
+/** A health check target as the `health.path` label takes it, and one a request line carries as is. */
+function parseHealthTarget(raw: string): Parsed<string> {
+  const parsed = parseHealthPath(raw);
+  if (!parsed.ok || isOriginFormTarget(raw)) return parsed;
+  return reject('a path of visible ASCII characters (percent-encode others), without `#`');
+}
+
+/** Letters, digits, `-`, `_` and `.`: DNS names, Docker service names (`tasks.shop_web`) included. */
+const UPSTREAM_NAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,251}[A-Za-z0-9_])?$/;
+
+/** What an upstream connects to: an IP address (IPv6 without brackets) or a host name. */
+function parseUpstreamHost(raw: string): Parsed<string> {
+  return isIP(raw) !== 0 || UPSTREAM_NAME.test(raw)
+    ? accept(raw)
+    : reject('an IP address (IPv6 without brackets) or a host name of letters, digits, `-`, `_` and `.`');
+}
+
+const port = z.number().int().min(1).max(65535);
+
+const upstream = z
+  .object({
+    id: z.string().min(1),
+    address: z.string().min(1),
+    host: parsedBy(parseUpstreamHost),
+    port,
+    task: z.string().optional(),
+    slot: z.number().int().optional(),
+    node: z.string(),
+    nodeHostname: z.string(),
+    state: z.enum(['ready', 'draining']),
+  })
+  .superRefine((u, ctx) => {
+    // The address is part of the identity and the health check's Host header; it must say where the
+    // connections go.
+    const expected = hostPort(u.host, u.port);
+    if (u.address !== expected)
+      ctx.addIssue({ code: 'custom', path: ['address'], message: `expected "${expected}" (host:port)` });
+  });
 
 const backend = z.object({
   id: z.string().min(1),
   service: z.string(),
   serviceId: z.string(),
   mode: z.enum(['task', 'hostport', 'mesh']),
-  port: z.number().int().min(1).max(65535),
+  port,
   network: z.string().optional(),
   upstreams: z.array(upstream),
 });
 
-/** A route path takes the form label paths get (`/shop/` → `/shop`, `/%7euser` → `/~user`), so a
- * hand-written table file routes as the same labels would. */
-const routePath = z.string().transform((raw, ctx) => {
-  const parsed = parsePathPrefix(raw);
-  if (parsed.ok) return parsed.value;
-  ctx.addIssue({ code: 'custom', message: `expected ${parsed.expected}` });
-  return z.NEVER;
-});
+/** Node's timers fire after 1 ms for anything longer than the limit: a slow check would hammer. */
+const durationMs = z
+  .number()
+  .int()
+  .positive()
+  .max(MAX_DURATION_MS, `expected at most ${MAX_DURATION_MS} ms (${MAX_DURATION_TEXT})`);
 
 const route = z.object({
   id: z.string().min(1),
   service: z.string(),
   name: z.string(),
-  hosts: z.array(z.string().min(1)).min(1),
-  path: routePath,
+  hosts: z
+    .array(parsedBy(parseHost))
+    .min(1)
+    .transform((hosts) => [...new Set(hosts)]),
+  path: parsedBy(parsePathPrefix),
   stripPath: z.boolean(),
-  priority: z.number(),
+  priority: z.number().int(),
   backend: z.string(),
-  sticky: z.object({ cookie: z.string().min(1), maxAge: z.number().int().positive().optional() }).nullable(),
+  sticky: z
+    .object({ cookie: parsedBy(parseCookieName), maxAge: z.number().int().positive().optional() })
+    .nullable(),
   balance: z.enum(['round-robin', 'least-requests']),
   health: z
-    .object({
-      path: z.string().startsWith('/'),
-      intervalMs: z.number().positive(),
-      timeoutMs: z.number().positive(),
+    .object({ path: parsedBy(parseHealthTarget), intervalMs: durationMs, timeoutMs: durationMs })
+    .refine((h) => h.timeoutMs <= h.intervalMs, {
+      path: ['timeoutMs'],
+      message: 'expected at most intervalMs (a check ends before the next one starts)',
     })
     .nullable(),
   tls: z.boolean(),
@@ -80,16 +138,7 @@ export const routingTableSchema = z
     diagnostics: z.array(diagnostic).default([]),
   })
   .superRefine((table, ctx) => {
-    const ids = new Set(table.backends.map((b) => b.id));
-    table.routes.forEach((r, i) => {
-      if (!ids.has(r.backend)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['routes', i, 'backend'],
-          message: `unknown backend "${r.backend}"`,
-        });
-      }
-    });
+    for (const { path, message } of tableIssues(table)) ctx.addIssue({ code: 'custom', path, message });
   });
 
 /**
