@@ -26,6 +26,9 @@ export class FileSource extends EventEmitter<TableSourceEvents> implements Table
   #fileVersion: string | undefined;
   #digest: string | undefined;
   #lastError: string | undefined;
+  /** The reload running now, and whether another was asked for since it began. */
+  #reloading: Promise<void> | undefined;
+  #reloadAgain = false;
 
   constructor(path: string, logger: Logger, pollMs = 1000) {
     super();
@@ -48,8 +51,30 @@ export class FileSource extends EventEmitter<TableSourceEvents> implements Table
    * Re-reads the file now (also on SIGHUP); keeps the last good table when the file is bad. A file
    * edited by hand often keeps its `version`, which the gateway takes for "no change": its content
    * decides instead, and such a table is served under a version derived from it, with a warning.
+   *
+   * Reloads run one at a time: two overlapping reads could finish in either order and leave the older
+   * content served. Asked for while one runs, a reload runs once more after it (however often it was
+   * asked), and the promise resolves when the file as it was at the call has been read.
    */
-  async reload(): Promise<void> {
+  reload(): Promise<void> {
+    this.#reloadAgain = true;
+    this.#reloading ??= this.#reloadWhileAsked();
+    return this.#reloading;
+  }
+
+  async #reloadWhileAsked(): Promise<void> {
+    try {
+      while (this.#reloadAgain) {
+        this.#reloadAgain = false;
+        await this.#reloadOnce();
+      }
+    } finally {
+      // In the same turn as the last check of the flag: a reload asked for after it starts a new run.
+      this.#reloading = undefined;
+    }
+  }
+
+  async #reloadOnce(): Promise<void> {
     try {
       const { table, digest } = await this.#read();
       this.#lastError = undefined;

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { FileSource } from '../../../src/cli/sources/file-source.js';
 import { SwarmgateError } from '../../../src/errors.js';
@@ -74,4 +76,35 @@ test('a file edited without a new version is still reloaded, under a version der
   await writeFile(path, JSON.stringify(table('v2')));
   await source.reload();
   assert.equal(tables[1]!.version, 'v2', 'a new version is served as it is');
+});
+
+test('overlapping reloads run one after the other, so the file as it is last is what is served', async (t) => {
+  const path = await tempFile(t);
+  const dir = dirname(path);
+  await writeFile(join(dir, 'v1.json'), JSON.stringify(table('v1')));
+  await writeFile(join(dir, 'v3.json'), JSON.stringify(table('v3')));
+  // `path` is a symlink, re-pointed by rename as config tools replace files. Pointing at a FIFO, a
+  // read blocks until the test writes into it: a slow read that the next edit overtakes.
+  const pointTo = async (target: string) => {
+    await symlink(target, `${path}.new`);
+    await rename(`${path}.new`, path);
+  };
+  await pointTo('v1.json');
+  const fifo = join(dir, 'slow.fifo');
+  execFileSync('mkfifo', [fifo]);
+  const source = new FileSource(path, pino({ level: 'silent' }), 60_000);
+  t.after(() => source.close());
+  await source.start();
+  const served: string[] = [];
+  source.on('table', (next) => served.push(next.version));
+
+  await pointTo('slow.fifo');
+  const slow = source.reload();
+  await sleep(100); // the slow read has opened the FIFO
+  await pointTo('v3.json');
+  const fast = source.reload();
+  await writeFile(fifo, JSON.stringify(table('v2')));
+  await Promise.all([slow, fast]);
+  assert.deepEqual(served, ['v2', 'v3']);
+  assert.equal((source.status() as { version: string }).version, 'v3');
 });
