@@ -1,20 +1,41 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import { type RequestEndEvent, requestEndChannel } from './diagnostics.js';
 import type { HttpErrorCode } from './error-responses.js';
 import { ERROR_STATUS, writeRawError } from './error-responses.js';
+import { plainAddress } from './trusted-proxies.js';
+
+/** An error the gateway wrote on a connection itself. */
+export interface RawReply {
+  status: number;
+  code: HttpErrorCode;
+}
 
 /** How node's parser and timeout errors are answered. */
-function replyFor(parserCode: string | undefined): { status: number; code: HttpErrorCode } {
+function replyFor(parserCode: string | undefined): RawReply {
   if (parserCode === 'HPE_HEADER_OVERFLOW') return { status: 431, code: 'SG_ERR_HEADERS_TOO_LARGE' };
   if (parserCode === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, code: 'SG_ERR_CLIENT_TIMEOUT' };
   return { status: 400, code: 'SG_ERR_BAD_REQUEST' };
 }
 
+/** Responses whose connection got a raw error instead (a body cut by the request timeout): their exchange ends with it. */
+const repliedInstead = new WeakMap<ServerResponse, RawReply>();
+
+/**
+ * The error the gateway wrote on `res`'s connection in its place, if it did: the status the client
+ * got, and the code its exchange ends with.
+ */
+export function rawReplyInstead(res: ServerResponse): RawReply | undefined {
+  return repliedInstead.get(res);
+}
+
 /**
  * A `clientError` listener: answers malformed requests (400; request smuggling attempts such as
  * Content-Length with Transfer-Encoding included), oversized heads (431) and slow clients (408), logs
- * the `SG_ERR_*` code, and closes the connection.
+ * the `SG_ERR_*` code, and closes the connection. Each answer ends one request for the metrics and the
+ * access log: the exchange under way on the connection, if its response had not started, else one of
+ * its own, with no route.
  */
 export function clientErrorHandler(logger: Logger): (err: Error, socket: Duplex) => void {
   return (err, socket) => {
@@ -24,7 +45,7 @@ export function clientErrorHandler(logger: Logger): (err: Error, socket: Duplex)
     // connection after the response.
     if (cause === 'HPE_CLOSED_CONNECTION') return;
     // A response already under way on this connection cannot be followed by another one.
-    const message = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    const message = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
     const inProgress = message?.headersSent === true;
     // EOF inside a body whose exchange is under way: the client left, and that exchange logs the abort.
     const leftMidBody = cause === 'HPE_INVALID_EOF_STATE' && message !== undefined && message !== null;
@@ -32,9 +53,12 @@ export function clientErrorHandler(logger: Logger): (err: Error, socket: Duplex)
       socket.destroy();
       return;
     }
-    const { status, code } = replyFor(cause);
+    const reply = replyFor(cause);
+    const { status, code } = reply;
     const peer = (socket as { remoteAddress?: string }).remoteAddress;
     logger.info({ code, status, cause, peer }, 'rejected a client request');
+    if (message !== undefined && message !== null) repliedInstead.set(message, reply);
+    else publishRefused(peer, reply, UNPARSED);
     writeRawError(socket, status, code);
   };
 }
@@ -46,8 +70,42 @@ export function clientErrorHandler(logger: Logger): (err: Error, socket: Duplex)
 export function connectMethodHandler(logger: Logger): (req: IncomingMessage, socket: Duplex) => void {
   return (req, socket) => {
     const code = 'SG_ERR_CONNECT_METHOD';
+    const status = ERROR_STATUS[code];
     const peer = req.socket.remoteAddress;
-    logger.info({ code, status: ERROR_STATUS[code], target: req.url, peer }, 'rejected a client request');
-    writeRawError(socket, ERROR_STATUS[code], code);
+    logger.info({ code, status, target: req.url, peer }, 'rejected a client request');
+    publishRefused(
+      peer,
+      { status, code },
+      { method: 'CONNECT', host: req.headers.host ?? '', url: req.url ?? '' },
+    );
+    writeRawError(socket, status, code);
   };
+}
+
+/** What a refused request's event tells of it: from its head, when node parsed one. */
+interface RefusedHead {
+  method: string;
+  host: string;
+  url: string;
+}
+
+const UNPARSED: RefusedHead = { method: '', host: '', url: '' };
+
+/** Publishes the request-end event of a request refused before any exchange: no route, no upstream. */
+function publishRefused(remoteAddress: string | undefined, reply: RawReply, head: RefusedHead): void {
+  if (!requestEndChannel.hasSubscribers) return;
+  const peer = plainAddress(remoteAddress ?? '');
+  const event: RequestEndEvent = {
+    client: peer,
+    peer,
+    ...head,
+    routeId: undefined,
+    upstreamId: undefined,
+    status: reply.status,
+    durationMs: 0,
+    retries: 0,
+    errorCode: reply.code,
+    upgrade: false,
+  };
+  requestEndChannel.publish(event);
 }

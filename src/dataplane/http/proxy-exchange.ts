@@ -5,6 +5,7 @@ import { endOfTurnWrites, type PendingHead } from '../end-of-turn-writes.js';
 import type { UpstreamRequest, UpstreamResponseHandler } from '../upstreams/http1/exchange-handler.js';
 import { ResponseParseError } from '../upstreams/http1/response-parse-error.js';
 import { BodyLimit } from './body-limit.js';
+import { rawReplyInstead } from './client-errors.js';
 import type { Entrypoint } from './entrypoint.js';
 import { type HttpErrorCode, sendError } from './error-responses.js';
 import { ExchangeRecord } from './exchange-record.js';
@@ -281,13 +282,18 @@ export class ProxyExchange implements UpstreamResponseHandler, PendingHead {
     this.#ended = true;
     const res = this.#res;
     const record = this.#record;
+    let status = res.statusCode;
     if (!res.writableFinished && !this.#cut) {
       this.#clientGone = true;
-      record.errorCode ??= this.#host.graceExpired ? 'SG_ERR_SHUTDOWN_CUT' : 'SG_ERR_CLIENT_ABORTED';
+      // A body cut by the request timeout: the client got the gateway's 408 on the connection instead.
+      const instead = rawReplyInstead(res);
+      status = instead?.status ?? 0;
+      record.errorCode ??=
+        instead?.code ?? (this.#host.graceExpired ? 'SG_ERR_SHUTDOWN_CUT' : 'SG_ERR_CLIENT_ABORTED');
       if (this.#active && this.#abort !== undefined) this.#abort(CLIENT_GONE);
     }
     this.#host.exchangeEnded();
-    record.publishEnd(this.#clientGone ? 0 : res.statusCode);
+    record.publishEnd(status);
   };
 }
 

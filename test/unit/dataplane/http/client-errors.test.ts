@@ -274,6 +274,66 @@ test('a slowloris client is cut off by the head timeout while another client kee
   assert.ok(logs.some((l) => l.code === 'SG_ERR_CLIENT_TIMEOUT' && l.status === 408));
 });
 
+test('requests refused before they reach a route end like any other: one request-end event each, with the status sent', async (t) => {
+  const { port } = await gatewayWithBackend(t, { headersTimeoutMs: 200, requestTimeoutMs: 400 });
+  const ends = channelMessages<RequestEndEvent>(t, requestEndChannel.name as string);
+  const refused: [string, number, string][] = [
+    [
+      `GET / HTTP/1.1\r\nHost: app.example.com\r\nX-Big: ${'x'.repeat(17 * 1024)}\r\n\r\n`,
+      431,
+      'SG_ERR_HEADERS_TOO_LARGE',
+    ],
+    ['GARBAGE\r\n\r\n', 400, 'SG_ERR_BAD_REQUEST'],
+    [
+      'POST / HTTP/1.1\r\nHost: app.example.com\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n',
+      400,
+      'SG_ERR_BAD_REQUEST',
+    ],
+    ['GET / HTTP/1.1\r\nHost: app.exa', 408, 'SG_ERR_CLIENT_TIMEOUT'],
+    [
+      'CONNECT app.example.com:443 HTTP/1.1\r\nHost: app.example.com:443\r\n\r\n',
+      501,
+      'SG_ERR_CONNECT_METHOD',
+    ],
+  ];
+  for (const [request, status, code] of refused) {
+    const { reply } = await rawExchange(port, request);
+    assert.match(reply, new RegExp(`^HTTP/1\\.1 ${status} `), request.slice(0, 40));
+    await waitFor(() => ends.length === 1, `the request-end event of ${code}`);
+    const [end] = ends.splice(0);
+    assert.equal(end!.status, status, code);
+    assert.equal(end!.errorCode, code);
+    assert.equal(end!.routeId, undefined);
+    assert.equal(end!.upstreamId, undefined);
+    assert.equal(end!.peer, '127.0.0.1');
+  }
+});
+
+test('a body cut by the request timeout ends its request as the 408 SG_ERR_CLIENT_TIMEOUT the client got', async (t) => {
+  const web = await startServer(t, (req, res) => {
+    req.resume();
+    req.on('end', () => res.end('ok'));
+    req.on('error', () => {});
+  });
+  const { port } = await startGateway(
+    t,
+    table([route('web/default', 'web')], [backend('web', [upstream('task:web1:80', { port: web.port })])]),
+    { limits: { headersTimeoutMs: 200, requestTimeoutMs: 400 } },
+  );
+  const ends = channelMessages<RequestEndEvent>(t, requestEndChannel.name as string);
+  const { reply, closed } = await rawExchange(
+    port,
+    'POST /upload HTTP/1.1\r\nHost: app.example.com\r\nContent-Length: 100\r\n\r\nabc',
+  );
+  assert.match(reply, /^HTTP\/1\.1 408 Request Timeout\r\n/);
+  assert.ok(closed);
+  await waitFor(() => ends.length === 1, 'the request-end event');
+  assert.deepEqual(
+    [ends[0]!.url, ends[0]!.routeId, ends[0]!.status, ends[0]!.errorCode],
+    ['/upload', 'web/default', 408, 'SG_ERR_CLIENT_TIMEOUT'],
+  );
+});
+
 test('a route-level body limit overrides the gateway-wide one', async (t) => {
   const web = await startServer(t, (req, res) => {
     req.resume();
