@@ -77,6 +77,13 @@ const QUEUE_TIMEOUT: UpstreamErrorKind = {
   retry: 'always',
   avoidOnRetry: true,
 };
+/** The gateway's own client held the exchange up (nginx's `send_timeout`, `client_body_timeout`). */
+const STALLED_BY_CLIENT: UpstreamErrorKind = {
+  code: 'SG_ERR_CLIENT_TIMEOUT',
+  failure: undefined,
+  retry: 'never',
+  avoidOnRetry: true,
+};
 const BODY_TOO_LARGE: UpstreamErrorKind = {
   code: 'SG_ERR_BODY_TOO_LARGE',
   failure: undefined,
@@ -112,6 +119,8 @@ export function classifyUpstreamError(err: ErrorCause, phase: ExchangePhase): Up
       return PROTOCOL;
     case 'SG_UPSTREAM_STALE_CONNECTION':
       return STALE_CONNECTION;
+    case 'SG_UPSTREAM_STALLED_BY_CLIENT':
+      return STALLED_BY_CLIENT;
   }
   if (phase === 'connect') return CONNECT_FAILED;
   if (typeof code === 'string' && NODE_REFUSED_HEAD.test(code)) return PROTOCOL;

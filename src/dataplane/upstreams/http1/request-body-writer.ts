@@ -15,6 +15,7 @@ export class RequestBodyWriter {
   readonly #onDone: () => void;
   readonly #onFailure: (err: Error) => void;
   #detached = false;
+  #awaitingDrain = false;
 
   constructor(
     body: Readable,
@@ -32,6 +33,11 @@ export class RequestBodyWriter {
     body.on('end', this.#onEnd);
     // Kept after `detach`: a body stream without an error listener would crash the process.
     body.on('error', this.#onError);
+  }
+
+  /** The body is still being sent and waits for the client's next bytes, not for the upstream to read. */
+  get waitingForClient(): boolean {
+    return !this.#detached && !this.#awaitingDrain;
   }
 
   detach(): void {
@@ -58,6 +64,7 @@ export class RequestBodyWriter {
       writable = socket.write(chunk);
     }
     if (!writable) {
+      this.#awaitingDrain = true;
       this.#body.pause();
       socket.once('drain', this.#onDrain);
     }
@@ -68,6 +75,7 @@ export class RequestBodyWriter {
   };
 
   readonly #onDrain = (): void => {
+    this.#awaitingDrain = false;
     this.#body.resume();
   };
 

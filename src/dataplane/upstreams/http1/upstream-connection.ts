@@ -235,11 +235,25 @@ export class UpstreamConnection implements ResponseParserHandler {
     if (!this.#connected) {
       this.#fail(new UpstreamError('SG_UPSTREAM_CONNECT_TIMEOUT', 'connect timed out'));
     } else if (this.#handler !== undefined) {
-      this.#fail(new UpstreamError('SG_UPSTREAM_RESPONSE_TIMEOUT', 'the upstream stopped answering'));
+      this.#fail(this.#idleError());
     } else {
       this.#socket.destroy();
     }
   };
+
+  /** Why a running exchange went quiet: the client when it holds things up, else the upstream. */
+  #idleError(): UpstreamError {
+    if (this.#paused) {
+      return new UpstreamError('SG_UPSTREAM_STALLED_BY_CLIENT', 'the client stopped reading the response');
+    }
+    if (this.#bodyWriter?.waitingForClient) {
+      return new UpstreamError(
+        'SG_UPSTREAM_STALLED_BY_CLIENT',
+        'the client stopped sending the request body',
+      );
+    }
+    return new UpstreamError('SG_UPSTREAM_RESPONSE_TIMEOUT', 'the upstream stopped answering');
+  }
 
   readonly #onError = (err: Error): void => {
     this.#socketError ??= err;

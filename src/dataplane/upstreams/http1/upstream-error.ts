@@ -11,6 +11,11 @@ export type UpstreamErrorCode =
    * upstream closed it as idle while the request was on its way, so the upstream itself is not to blame.
    */
   | 'SG_UPSTREAM_STALE_CONNECTION'
+  /**
+   * The connection sat idle for the upstream timeout because of the gateway's client: it stopped reading
+   * the response (the upstream is paused for backpressure) or stopped sending the request body.
+   */
+  | 'SG_UPSTREAM_STALLED_BY_CLIENT'
   /** The pool was closing; the request never went out. */
   | 'SG_UPSTREAM_POOL_CLOSED'
   /** Every connection stayed busy while the request waited for one; it never went out. */
