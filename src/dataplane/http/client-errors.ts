@@ -58,9 +58,17 @@ export function clientErrorHandler(logger: Logger): (err: Error, socket: Duplex)
     const peer = (socket as { remoteAddress?: string }).remoteAddress;
     logger.info({ code, status, cause, peer }, 'rejected a client request');
     if (message !== undefined && message !== null) repliedInstead.set(message, reply);
-    else publishRefused(peer, reply, UNPARSED);
+    else if (readingBodyOf(socket) === null) publishRefused(peer, reply, UNPARSED);
     writeRawError(socket, status, code);
   };
+}
+
+/**
+ * The request whose body node was reading on `socket`, if any: answered already (its response is
+ * done), its exchange has ended and counted it.
+ */
+function readingBodyOf(socket: Duplex): IncomingMessage | null {
+  return (socket as { parser?: { incoming?: IncomingMessage | null } | null }).parser?.incoming ?? null;
 }
 
 /**

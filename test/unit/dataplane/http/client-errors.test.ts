@@ -334,6 +334,25 @@ test('a body cut by the request timeout ends its request as the 408 SG_ERR_CLIEN
   );
 });
 
+test('a request answered before its body came, then cut by the request timeout, ends once, with the status of its answer', async (t) => {
+  const { port } = await gatewayWithBackend(t, { headersTimeoutMs: 200, requestTimeoutMs: 400 });
+  const ends = channelMessages<RequestEndEvent>(t, requestEndChannel.name as string);
+  const { reply } = await rawExchange(
+    port,
+    'POST /early HTTP/1.1\r\nHost: app.example.com\r\nContent-Length: 100\r\n\r\nabc',
+  );
+  assert.match(
+    reply,
+    /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nokHTTP\/1\.1 408 /,
+    'the upstream answered early',
+  );
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.deepEqual(
+    ends.map((e) => [e.url, e.status]),
+    [['/early', 200]],
+  );
+});
+
 test('a route-level body limit overrides the gateway-wide one', async (t) => {
   const web = await startServer(t, (req, res) => {
     req.resume();
