@@ -19,7 +19,7 @@ function replyFor(parserCode: string | undefined): RawReply {
   return { status: 400, code: 'SG_ERR_BAD_REQUEST' };
 }
 
-/** Responses whose connection got a raw error instead (a body cut by the request timeout): their exchange ends with it. */
+/** Responses in whose place the connection got a raw error (a body cut by the request timeout). */
 const repliedInstead = new WeakMap<ServerResponse, RawReply>();
 
 /**
@@ -64,8 +64,8 @@ export function clientErrorHandler(logger: Logger): (err: Error, socket: Duplex)
 }
 
 /**
- * The request whose body node was reading on `socket`, if any: answered already (its response is
- * done), its exchange has ended and counted it.
+ * The request on `socket` whose body node was still reading, if any. With no response in flight, it
+ * has been answered already, and its exchange counted it.
  */
 function readingBodyOf(socket: Duplex): IncomingMessage | null {
   return (socket as { parser?: { incoming?: IncomingMessage | null } | null }).parser?.incoming ?? null;

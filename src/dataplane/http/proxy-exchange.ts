@@ -285,7 +285,7 @@ export class ProxyExchange implements UpstreamResponseHandler, PendingHead {
     let status = res.statusCode;
     if (!res.writableFinished && !this.#cut) {
       this.#clientGone = true;
-      // A body cut by the request timeout: the client got the gateway's 408 on the connection instead.
+      // The client got a raw error in this response's place (a body cut by the request timeout: 408).
       const instead = rawReplyInstead(res);
       status = instead?.status ?? 0;
       record.errorCode ??=
