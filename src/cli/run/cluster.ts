@@ -9,6 +9,7 @@ import type { ToPrimary, ToWorker } from './cluster-messages.js';
 import { ClusterState } from './cluster-state.js';
 import { createSource } from './create-source.js';
 import { clusterPrimaryMetrics } from './metrics.js';
+import { catchReloadSignal } from './reload-signal.js';
 import { loadStickySecret, readSecretFile } from './secrets.js';
 import { onShutdownSignal } from './shutdown.js';
 import { runWorker } from './worker.js';
@@ -23,6 +24,7 @@ const MAX_STARTUP_FAILURES = 5;
  */
 export async function runCluster(options: RunOptions, logger: Logger): Promise<void> {
   if (cluster.isWorker) return runWorker(options, logger);
+  const reloadWith = catchReloadSignal(logger);
   cluster.schedulingPolicy = cluster.SCHED_NONE;
 
   const stickySecret = (await loadStickySecret(options.stickySecretFile, logger)).toString('base64');
@@ -87,6 +89,7 @@ export async function runCluster(options: RunOptions, logger: Logger): Promise<v
     for (const worker of Object.values(cluster.workers ?? {}))
       if (worker) send(worker, { type: 'table', table });
   });
+  reloadWith(() => void source.reload?.());
   // The admin listener first: a taken admin port stops `run` before any worker serves a client.
   await admin.listen();
   for (let i = 0; i < options.workers; i++) fork();
@@ -95,7 +98,6 @@ export async function runCluster(options: RunOptions, logger: Logger): Promise<v
     'swarmgate is serving',
   );
 
-  process.on('SIGHUP', () => void source.reload?.());
   onShutdownSignal(logger, async () => {
     state.closing = true;
     clearInterval(steady);

@@ -5,11 +5,13 @@ import { announceTable } from './announce.js';
 import { createGateway } from './create-gateway.js';
 import { createSource } from './create-source.js';
 import { singleProcessMetrics } from './metrics.js';
+import { catchReloadSignal } from './reload-signal.js';
 import { loadStickySecret, readSecretFile } from './secrets.js';
 import { onShutdownSignal } from './shutdown.js';
 
 /** `swarmgate run` in one process: table source, data plane and admin API side by side. */
 export async function runSingleProcess(options: RunOptions, logger: Logger): Promise<void> {
+  const reloadWith = catchReloadSignal(logger);
   const stickySecret = await loadStickySecret(options.stickySecretFile, logger);
   const token = options.adminTokenFile
     ? await readSecretFile(options.adminTokenFile, 'admin token')
@@ -32,6 +34,7 @@ export async function runSingleProcess(options: RunOptions, logger: Logger): Pro
     gateway.setTable(table);
     announceTable(logger, table, meta);
   });
+  reloadWith(() => void source.reload?.());
   // The admin listener first: a taken admin port stops `run` before it has served any client.
   await admin.listen();
   await gateway.listen();
@@ -44,5 +47,4 @@ export async function runSingleProcess(options: RunOptions, logger: Logger): Pro
     await gateway.close(options.shutdownGraceMs);
     await Promise.all([admin.close(), source.close(), registry.close()]);
   });
-  process.on('SIGHUP', () => void source.reload?.());
 }

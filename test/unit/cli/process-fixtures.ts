@@ -1,5 +1,6 @@
 /** For `swarmgate run` as a child process: a loopback origin, and a table file routing `a.test` to it. */
 import { EventEmitter, once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -50,4 +51,10 @@ export async function writeTableFile(file: string, port: number): Promise<void> 
   const routes = [route('web/default', 'web', { hosts: ['a.test'] })];
   const backends = [backend('web', [upstream(`web:${port}`, { port })])];
   await writeFile(file, JSON.stringify(table(routes, backends, `to-${port}`)));
+}
+
+/** Whether process `pid` has a SIGHUP handler (Linux: bit 0 of `SigCgt` in /proc/PID/status). */
+export function catchesHangup(pid: number): boolean {
+  const caught = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return caught !== null && (BigInt(`0x${caught[1]}`) & 1n) === 1n;
 }

@@ -1,19 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startGateway } from '../../integration/support/gateway-process.js';
 import { httpRequest } from '../../integration/support/http-client.js';
 import { deferred } from '../dataplane/http/harness.js';
-import { startOrigin, tableFile, writeTableFile } from './process-fixtures.js';
-
-/** Whether process `pid` has a SIGHUP handler (Linux: bit 0 of `SigCgt` in /proc/PID/status). */
-function catchesHangup(pid: number): boolean {
-  const caught = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return caught !== null && (BigInt(`0x${caught[1]}`) & 1n) === 1n;
-}
+import { catchesHangup, startOrigin, tableFile, writeTableFile } from './process-fixtures.js';
 
 /** Whether a new TCP connection to `port` on loopback is refused rather than accepted. */
 function refused(port: number): Promise<boolean> {
