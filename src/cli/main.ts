@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { ErrorCodes, SwarmgateError } from '../errors.js';
-import { ExitCode, exitCodeFor } from './exit-codes.js';
-import { UsageError } from './usage-error.js';
+import { ExitCode } from './exit-codes.js';
+import { exitWithError } from './exit-with-error.js';
 
 const USAGE = `Usage: swarmgate <command> [options]
 
@@ -47,23 +46,7 @@ async function main(argv: string[]): Promise<number> {
   return ExitCode.ok;
 }
 
-/** One clear line per failure, and an exit code that tells the failures apart. */
-function fail(err: unknown): never {
-  if (err instanceof UsageError) {
-    process.stderr.write(
-      `swarmgate ${err.command}: ${err.message}\nSee \`swarmgate ${err.command} --help\`.\n`,
-    );
-    process.exit(ExitCode.usage);
-  }
-  if (err instanceof SwarmgateError) {
-    process.stderr.write(`swarmgate: ${err.message} [${err.code}: ${ErrorCodes[err.code]}]\n`);
-    process.exit(exitCodeFor(err.code));
-  }
-  process.stderr.write(`swarmgate: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
-  process.exit(ExitCode.failure);
-}
-
 main(process.argv.slice(2)).then((code) => {
   // `run` keeps serving after main resolves; one-shot commands end here.
   if (code !== ExitCode.ok || process.argv[2] !== 'run') process.exitCode = code;
-}, fail);
+}, exitWithError);

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_HTTP_LIMITS, serverOptions } from '../dataplane/http/http-limits.js';
-import { parseListenAddress } from '../dataplane/http/listen-address.js';
+import { formatListenAddress, parseListenAddress } from '../dataplane/http/listen-address.js';
 import { TrustedProxies } from '../dataplane/http/trusted-proxies.js';
 import { SwarmgateError } from '../errors.js';
 import type { TranslateContext } from '../routing/table.js';
@@ -104,8 +104,8 @@ export function parseRunOptions(argv: string[]): RunOptions {
   const networks = listFlag(values.network);
   const http = values.http ?? ['0.0.0.0:8080'];
   const admin = values.admin ?? '127.0.0.1:9180';
-  // Checked here so that a bad address fails before anything starts or warns.
-  for (const address of [...http, admin]) parseListenAddress(address);
+  // Checked here so that a bad or repeated address fails before anything starts or warns.
+  checkListenAddresses(http, admin);
   const workers = integerFlag('workers', values.workers ?? '1', 1, 64);
   const trustedProxies = listFlag(values['trusted-proxies']);
   const headersTimeoutMs = durationFlag('headers-timeout', values['headers-timeout'] ?? '30s');
@@ -149,6 +149,22 @@ export function parseRunOptions(argv: string[]): RunOptions {
     metrics: values.metrics ?? false,
     help: values.help ?? false,
   };
+}
+
+/** Every address parses, and no two listeners would bind the same one (the second bind would fail). */
+function checkListenAddresses(http: readonly string[], admin: string): void {
+  const seen = new Map<string, string>();
+  for (const [flag, spec] of [...http.map((h) => ['--http', h] as const), ['--admin', admin] as const]) {
+    const address = formatListenAddress(parseListenAddress(spec));
+    const first = seen.get(address);
+    if (first !== undefined) {
+      throw new SwarmgateError(
+        'SG_ERR_CONFIG',
+        `${flag} ${spec}: ${first} already listens on ${address}; give each listener its own address`,
+      );
+    }
+    seen.set(address, `${flag} ${spec}`);
+  }
 }
 
 /** Runs `check`, prefixing the flags to the configuration error it throws. */

@@ -11,6 +11,7 @@ import { parseListenAddress } from './http/listen-address.js';
 import { copyListeningSockets } from './http/listening-socket-copies.js';
 import { type GatewayRoutesState, routesState } from './http/routes-state.js';
 import { TrustedProxies } from './http/trusted-proxies.js';
+import { listenError } from './listen-error.js';
 import type { UpstreamRegistry } from './upstreams/upstream-registry.js';
 
 /** How a gateway listens and proxies. */
@@ -117,11 +118,20 @@ export class Gateway implements ExchangeHost {
     return true;
   }
 
-  /** Binds every entrypoint; resolves with the bound addresses in `http` order. */
+  /**
+   * Binds every entrypoint; resolves with the bound addresses in `http` order. A bind that fails
+   * rejects with `SG_ERR_CONFIG` naming the entrypoint.
+   */
   async listen(): Promise<AddressInfo[]> {
     let bound: AddressInfo[];
     try {
-      bound = await Promise.all(this.#listeners.map((listener) => listener.listen()));
+      bound = await Promise.all(
+        this.#listeners.map((listener) =>
+          listener.listen().catch((err: unknown) => {
+            throw listenError('the HTTP entrypoint', listener.address, err);
+          }),
+        ),
+      );
     } catch (err) {
       await Promise.all(
         this.#listeners.map((listener) => listener.server.listening && listener.stopAccepting()),

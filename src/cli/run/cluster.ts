@@ -1,8 +1,10 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { AdminServer } from '../../dataplane/http/admin-server.js';
+import { SwarmgateError } from '../../errors.js';
 import type { RoutingTable } from '../../routing/table.js';
 import { ExitCode } from '../exit-codes.js';
+import { exitWithError } from '../exit-with-error.js';
 import type { RunOptions } from '../run-options.js';
 import { announceTable } from './announce.js';
 import type { ToPrimary, ToWorker } from './cluster-messages.js';
@@ -53,6 +55,7 @@ export async function runCluster(options: RunOptions, logger: Logger): Promise<v
   // Nor a restart loop without end while /readyz stays 503: workers dying one after another before
   // they serve fail the whole gateway.
   let startupFailures = 0;
+  let announced = false;
   const fork = () => {
     // A restart timer that fires during shutdown must not start a worker that takes new connections.
     if (state.closing) return;
@@ -73,10 +76,19 @@ export async function runCluster(options: RunOptions, logger: Logger): Promise<v
     worker.on('message', (message: ToPrimary) => {
       // prom-client's scrape answers share this channel: only swarmgate's own types are acted on.
       if (message.type === 'state') {
-        // Workers report once they listen.
+        // Workers report once they listen: the gateway serves from the first report on, not from the
+        // fork (a worker may yet fail to bind).
+        if (!announced) {
+          announced = true;
+          const { workers, http, acceptBatch } = options;
+          logger.info({ workers, http, acceptBatch, admin: options.admin }, 'swarmgate is serving');
+        }
         serving = true;
         startupFailures = 0;
         state.report(worker.id, message);
+      } else if (message.type === 'failed') {
+        state.closing = true;
+        exitWithError(new SwarmgateError(message.code, message.message));
       } else if (message.type === 'ready') {
         send(worker, { type: 'init', stickySecret });
         send(worker, { type: 'table', table });
@@ -93,10 +105,6 @@ export async function runCluster(options: RunOptions, logger: Logger): Promise<v
   // The admin listener first: a taken admin port stops `run` before any worker serves a client.
   await admin.listen();
   for (let i = 0; i < options.workers; i++) fork();
-  logger.info(
-    { workers: options.workers, http: options.http, acceptBatch: options.acceptBatch, admin: options.admin },
-    'swarmgate is serving',
-  );
 
   onShutdownSignal(logger, async () => {
     state.closing = true;

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { SwarmgateError } from '../../errors.js';
 import type { RunOptions } from '../run-options.js';
 import type { ToPrimary, ToWorker } from './cluster-messages.js';
 import { createGateway } from './create-gateway.js';
@@ -40,7 +41,13 @@ export async function runWorker(options: RunOptions, logger: Logger): Promise<vo
             },
             (err: unknown) => {
               logger.fatal({ err }, 'worker cannot listen');
-              process.exit(1);
+              // The primary ends the gateway with this error: every worker would meet it again.
+              const failed: ToPrimary = {
+                type: 'failed',
+                code: err instanceof SwarmgateError ? err.code : 'SG_ERR_INTERNAL',
+                message: (err as Error).message,
+              };
+              process.send?.(failed, () => process.exit(1));
             },
           );
         } else started.gateway.setTable(message.table);
@@ -55,5 +62,7 @@ export async function runWorker(options: RunOptions, logger: Logger): Promise<vo
   });
   // A primary that died without a word (SIGKILL) must not leave orphaned workers serving stale tables.
   process.on('disconnect', () => process.exit(0));
-  process.send?.({ type: 'ready' } satisfies ToPrimary);
+  // A primary that exited meanwhile (another worker could not bind) would make the send fail with
+  // EPIPE: ignored, as the disconnect ends this worker.
+  process.send?.({ type: 'ready' } satisfies ToPrimary, () => undefined);
 }

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { SwarmgateError } from '../../errors.js';
+import { listenError } from '../listen-error.js';
 import { formatListenAddress, isLoopback, type ListenAddress, parseListenAddress } from './listen-address.js';
 import type { GatewayRoutesState } from './routes-state.js';
 
@@ -63,12 +64,13 @@ export class AdminServer {
     this.#server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, this.#onRequest);
   }
 
-  /** Binds; resolves with the bound address. */
+  /** Binds; resolves with the bound address, or rejects with `SG_ERR_CONFIG` naming the admin API. */
   listen(): Promise<AddressInfo> {
     return new Promise((resolve, reject) => {
-      this.#server.once('error', reject);
+      const onError = (err: Error) => reject(listenError('the admin API', this.address, err));
+      this.#server.once('error', onError);
       this.#server.listen({ host: this.address.host, port: this.address.port }, () => {
-        this.#server.off('error', reject);
+        this.#server.off('error', onError);
         resolve(this.#server.address() as AddressInfo);
       });
     });

@@ -116,6 +116,21 @@ test('listen addresses are checked with the options, before anything starts', ()
   assert.deepEqual(parseRunOptions(['--http', '[::]:80']).http, ['[::]:80']);
 });
 
+test('two listeners on one address are refused with the options, naming both', () => {
+  configError(
+    ['--http', '127.0.0.1:8080', '--http', '127.0.0.1:8080'],
+    /^--http 127\.0\.0\.1:8080: --http 127\.0\.0\.1:8080 already listens on 127\.0\.0\.1:8080; give each listener its own address$/,
+  );
+  configError(
+    ['--http', '127.0.0.1:9180'],
+    /^--admin 127\.0\.0\.1:9180: --http 127\.0\.0\.1:9180 already listens on 127\.0\.0\.1:9180/,
+  );
+  assert.deepEqual(parseRunOptions(['--http', '0.0.0.0:80', '--http', '[::]:80']).http, [
+    '0.0.0.0:80',
+    '[::]:80',
+  ]);
+});
+
 test('the data plane checks its settings here, so no cluster worker dies of them', () => {
   configError(
     ['--trusted-proxies', '10.0.0.0/8,10.0.0.0/33'],

@@ -52,28 +52,63 @@ for (const workers of ['1', '2']) {
     const result = await runCli([...args, '--admin', `127.0.0.1:${admin}`, '--workers', workers], {
       timeoutMs: 10_000,
     });
-    assert.notEqual(result.code, 0);
-    const output = result.stdout + result.stderr;
-    assert.match(output, new RegExp(`EADDRINUSE[^\\n]*127\\.0\\.0\\.1:${admin}`), output);
-    assert.doesNotMatch(output, /worker died/, 'no worker was started');
+    assert.equal(result.code, CONFIG_EXIT, result.stderr);
+    assert.match(
+      result.stderr,
+      new RegExp(
+        `^swarmgate: the admin API cannot listen on 127\\.0\\.0\\.1:${admin}: the address is already in use .*\\(EADDRINUSE\\) \\[SG_ERR_CONFIG: Invalid configuration\\]$`,
+        'm',
+      ),
+    );
+    assert.doesNotMatch(result.stdout, /worker died/, 'no worker was started');
+  });
+
+  test(`--workers ${workers}: an entrypoint that cannot be bound stops \`run\` with exit ${CONFIG_EXIT}, naming it`, async (t) => {
+    const taken = await takenPort(t);
+    for (const [http, reason] of [
+      [`127.0.0.1:${taken}`, 'the address is already in use .*\\(EADDRINUSE\\)'],
+      // TEST-NET-1 (RFC 5737): an address no host here has.
+      [`192.0.2.1:${taken}`, "the IP address is not one of this host's \\(EADDRNOTAVAIL\\)"],
+    ] as const) {
+      const result = await runCli(
+        [
+          'run',
+          '--table',
+          await tableFile(t, 9),
+          '--http',
+          http,
+          '--admin',
+          `127.0.0.1:${await freePort()}`,
+          '--workers',
+          workers,
+        ],
+        { timeoutMs: 10_000 },
+      );
+      assert.equal(result.code, CONFIG_EXIT, `${http}: ${result.stderr}`);
+      const line = `^swarmgate: the HTTP entrypoint cannot listen on ${http.replaceAll('.', '\\.')}: ${reason} \\[SG_ERR_CONFIG`;
+      assert.match(result.stderr, new RegExp(line, 'm'));
+      assert.doesNotMatch(result.stderr, /unexpected error|^\s+at /m, 'no stack trace: not a bug');
+      assert.doesNotMatch(result.stdout, /swarmgate is serving|worker died/);
+    }
   });
 }
 
 test('--workers 2: workers that keep dying before they serve make the primary give up with exit 1', async (t) => {
-  const port = await takenPort(t);
+  // Workers die as they start (a preload; no spaces, which would split NODE_OPTIONS); the primary runs on.
+  const dieInWorkers = "import{isWorker}from'node:cluster';if(isWorker)process.exit(3)";
   const result = await runCli(
     [
       'run',
       '--table',
       await tableFile(t, 9),
       '--http',
-      `127.0.0.1:${port}`,
+      `127.0.0.1:${await freePort()}`,
       '--admin',
       `127.0.0.1:${await freePort()}`,
       '--workers',
       '2',
     ],
-    { timeoutMs: 20_000 },
+    { timeoutMs: 20_000, wrapper: ['env', `NODE_OPTIONS=--import=data:text/javascript,${dieInWorkers}`] },
   );
   assert.equal(result.code, 1, `exit code; stderr: ${result.stderr}`);
   const messages = result.stdout
