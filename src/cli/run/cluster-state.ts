@@ -48,8 +48,22 @@ export class ClusterState implements AdminSource {
         ...b,
         upstreams: b.upstreams.map((u) => ({ ...u, runtime: merge(u.runtime, runtimes.get(u.id) ?? []) })),
       })),
+      retiring: mergeRetiring(states),
     };
   }
+}
+
+/** Every worker's retiring upstreams, one entry per id, whatever table version the worker is on. */
+function mergeRetiring(states: GatewayRoutesState[]): GatewayRoutesState['retiring'] {
+  const byId = new Map<string, GatewayRoutesState['retiring'][number]>();
+  for (const state of states) {
+    for (const upstream of state.retiring) {
+      const seen = byId.get(upstream.id);
+      if (seen === undefined) byId.set(upstream.id, { ...upstream, runtime: { ...upstream.runtime } });
+      else seen.runtime = merge(seen.runtime, [upstream.runtime])!;
+    }
+  }
+  return [...byId.values()];
 }
 
 function merge(own: UpstreamRuntime | null, others: UpstreamRuntime[]): UpstreamRuntime | null {

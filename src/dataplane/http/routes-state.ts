@@ -1,5 +1,6 @@
 import type { Backend, Diagnostic, Route, Upstream } from '../../routing/table.js';
 import type { CompiledTable } from '../compiled-table.js';
+import type { UpstreamHandle } from '../upstreams/upstream-handle.js';
 import type { UpstreamRegistry } from '../upstreams/upstream-registry.js';
 
 /** An upstream's live state next to its table data. */
@@ -19,6 +20,11 @@ export interface GatewayRoutesState {
     Omit<Backend, 'upstreams'> & { upstreams: Array<Upstream & { runtime: UpstreamRuntime | null }> }
   >;
   diagnostics: Diagnostic[];
+  /**
+   * Upstreams gone from the table that still finish requests or tunnels (state `removed`): during a
+   * rolling update, the work still running on tasks that left.
+   */
+  retiring: Array<Upstream & { runtime: UpstreamRuntime }>;
 }
 
 /** Joins a compiled table's data with the registry's live state (null for an upstream not registered). */
@@ -31,17 +37,21 @@ export function routesState(table: CompiledTable, registry: UpstreamRegistry): G
       ...backend,
       upstreams: backend.upstreams.map((upstream) => {
         const handle = registry.get(upstream.id);
-        const runtime: UpstreamRuntime | null = handle
-          ? {
-              healthy: handle.healthy,
-              inflight: handle.inflight,
-              state: handle.state,
-              drainingSince: handle.drainingSince ?? null,
-            }
-          : null;
-        return { ...upstream, runtime };
+        return { ...upstream, runtime: handle ? runtimeOf(handle) : null };
       }),
     })),
     diagnostics: data.diagnostics,
+    retiring: [...registry.handles()]
+      .filter((handle) => handle.state === 'removed')
+      .map((handle) => ({ ...handle.upstream, runtime: runtimeOf(handle) })),
+  };
+}
+
+function runtimeOf(handle: UpstreamHandle): UpstreamRuntime {
+  return {
+    healthy: handle.healthy,
+    inflight: handle.inflight,
+    state: handle.state,
+    drainingSince: handle.drainingSince ?? null,
   };
 }
