@@ -18,78 +18,33 @@ export interface UpstreamErrorKind {
   avoidOnRetry: boolean;
 }
 
-const CONNECT_FAILED: UpstreamErrorKind = {
-  code: 'SG_ERR_UPSTREAM_CONNECT',
-  failure: 'connect',
-  retry: 'always',
-  avoidOnRetry: true,
-};
-const CONNECT_TIMEOUT: UpstreamErrorKind = {
-  code: 'SG_ERR_UPSTREAM_TIMEOUT',
-  failure: 'connect',
-  retry: 'always',
-  avoidOnRetry: true,
-};
-const RESET: UpstreamErrorKind = {
-  code: 'SG_ERR_UPSTREAM_RESET',
-  failure: 'reset',
-  retry: 'bodyless-idempotent',
-  avoidOnRetry: true,
-};
+/** An {@link UpstreamErrorKind}; a retry leaves the failed upstream out unless `avoidOnRetry` is false. */
+function kind(
+  code: HttpErrorCode,
+  failure: UpstreamFailure | undefined,
+  retry: UpstreamErrorKind['retry'],
+  avoidOnRetry = true,
+): UpstreamErrorKind {
+  return { code, failure, retry, avoidOnRetry };
+}
+
+const CONNECT_FAILED = kind('SG_ERR_UPSTREAM_CONNECT', 'connect', 'always');
+const CONNECT_TIMEOUT = kind('SG_ERR_UPSTREAM_TIMEOUT', 'connect', 'always');
+const RESET = kind('SG_ERR_UPSTREAM_RESET', 'reset', 'bodyless-idempotent');
 /**
  * A reused connection the upstream had closed as idle: the request may go out again on another
  * connection, to the same upstream too, and passive health is not told (nothing is wrong with it).
  */
-const STALE_CONNECTION: UpstreamErrorKind = {
-  code: 'SG_ERR_UPSTREAM_RESET',
-  failure: undefined,
-  retry: 'bodyless-idempotent',
-  avoidOnRetry: false,
-};
-const RESET_LATE: UpstreamErrorKind = {
-  code: 'SG_ERR_UPSTREAM_RESET',
-  failure: 'reset',
-  retry: 'never',
-  avoidOnRetry: true,
-};
-const TIMEOUT: UpstreamErrorKind = {
-  code: 'SG_ERR_UPSTREAM_TIMEOUT',
-  failure: 'timeout',
-  retry: 'never',
-  avoidOnRetry: true,
-};
-const PROTOCOL: UpstreamErrorKind = {
-  code: 'SG_ERR_UPSTREAM_PROTOCOL',
-  failure: undefined,
-  retry: 'never',
-  avoidOnRetry: true,
-};
-const POOL_CLOSED: UpstreamErrorKind = {
-  code: 'SG_ERR_UPSTREAM_CONNECT',
-  failure: undefined,
-  retry: 'always',
-  avoidOnRetry: true,
-};
+const STALE_CONNECTION = kind('SG_ERR_UPSTREAM_RESET', undefined, 'bodyless-idempotent', false);
+const RESET_LATE = kind('SG_ERR_UPSTREAM_RESET', 'reset', 'never');
+const TIMEOUT = kind('SG_ERR_UPSTREAM_TIMEOUT', 'timeout', 'never');
+const PROTOCOL = kind('SG_ERR_UPSTREAM_PROTOCOL', undefined, 'never');
+const POOL_CLOSED = kind('SG_ERR_UPSTREAM_CONNECT', undefined, 'always');
 /** The upstream is saturated, not broken: passive health is not told, and another upstream may take it. */
-const QUEUE_TIMEOUT: UpstreamErrorKind = {
-  code: 'SG_ERR_NO_UPSTREAM',
-  failure: undefined,
-  retry: 'always',
-  avoidOnRetry: true,
-};
+const QUEUE_TIMEOUT = kind('SG_ERR_NO_UPSTREAM', undefined, 'always');
 /** The gateway's own client held the exchange up (nginx's `send_timeout`, `client_body_timeout`). */
-const STALLED_BY_CLIENT: UpstreamErrorKind = {
-  code: 'SG_ERR_CLIENT_TIMEOUT',
-  failure: undefined,
-  retry: 'never',
-  avoidOnRetry: true,
-};
-const BODY_TOO_LARGE: UpstreamErrorKind = {
-  code: 'SG_ERR_BODY_TOO_LARGE',
-  failure: undefined,
-  retry: 'never',
-  avoidOnRetry: true,
-};
+const STALLED_BY_CLIENT = kind('SG_ERR_CLIENT_TIMEOUT', undefined, 'never');
+const BODY_TOO_LARGE = kind('SG_ERR_BODY_TOO_LARGE', undefined, 'never');
 
 /** ERR_*: node's own validation of the response head when passing it on to the client. */
 const NODE_REFUSED_HEAD = /^ERR_/;
