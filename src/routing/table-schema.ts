@@ -6,7 +6,6 @@ import { parseHosts } from './labels/hosts.js';
 import { accept, type Parsed, type Parser, reject } from './labels/parsed.js';
 import { parseHealthPath, parsePathPrefix } from './labels/paths.js';
 import { parseCookieName } from './labels/scalars.js';
-import { isOriginFormTarget } from './origin-form.js';
 import type { RoutingTable } from './table.js';
 import { tableIssues } from './table-consistency.js';
 import { hostPort } from './upstreams.js';
@@ -29,13 +28,6 @@ function parseHost(raw: string): Parsed<string> {
   if (raw.includes(',') || raw.trim() === '') return reject('one host name per entry');
   const parsed = parseHosts(raw);
   return parsed.ok ? accept(parsed.value[0]!) : parsed;
-}
-
-/** A health check target as the `health.path` label takes it, and one a request line carries as is. */
-function parseHealthTarget(raw: string): Parsed<string> {
-  const parsed = parseHealthPath(raw);
-  if (!parsed.ok || isOriginFormTarget(raw)) return parsed;
-  return reject('a path of visible ASCII characters (percent-encode others), without `#`');
 }
 
 /** Letters, digits, `-`, `_` and `.`: DNS names, Docker service names (`tasks.shop_web`) included. */
@@ -104,7 +96,7 @@ const route = z.object({
     .nullable(),
   balance: z.enum(['round-robin', 'least-requests']),
   health: z
-    .object({ path: parsedBy(parseHealthTarget), intervalMs: durationMs, timeoutMs: durationMs })
+    .object({ path: parsedBy(parseHealthPath), intervalMs: durationMs, timeoutMs: durationMs })
     .refine((h) => h.timeoutMs <= h.intervalMs, {
       path: ['timeoutMs'],
       message: 'expected at most intervalMs (a check ends before the next one starts)',

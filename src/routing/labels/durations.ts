@@ -1,3 +1,4 @@
+import { MAX_DURATION_MS, MAX_DURATION_TEXT } from '../duration-limit.js';
 import { accept, type Parsed, reject } from './parsed.js';
 
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -16,14 +17,16 @@ function durationMs(raw: string): number | undefined {
 }
 
 /**
- * A positive duration with units `ms`, `s`, `m`, `h`, `d`, parts may be combined, in milliseconds.
+ * A positive duration with units `ms`, `s`, `m`, `h`, `d`, parts may be combined, in milliseconds, at
+ * most {@link MAX_DURATION_MS} (every duration ends up in a node timer).
  *
  * @example
  * parseDuration('1m30s'); // { ok: true, value: 90000 }
  */
 export function parseDuration(raw: string): Parsed<number> {
   const ms = durationMs(raw);
-  return ms === undefined ? reject('a positive duration such as `500ms`, `5s` or `1m30s`') : accept(ms);
+  if (ms === undefined) return reject('a positive duration such as `500ms`, `5s` or `1m30s`');
+  return ms <= MAX_DURATION_MS ? accept(ms) : reject(`at most ${MAX_DURATION_TEXT}`);
 }
 
 /**

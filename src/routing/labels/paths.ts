@@ -1,3 +1,4 @@
+import { isOriginFormTarget } from '../origin-form.js';
 import { hasDotSegment, normalizePercentEncoding } from '../path-normal-form.js';
 import { accept, type Parsed, reject } from './parsed.js';
 
@@ -36,13 +37,14 @@ function encodeNonAscii(path: string): string | undefined {
 }
 
 /**
- * The request target of an active health check: a path starting with `/`, optionally with a query.
+ * The request target of an active health check: a path starting with `/`, optionally with a query, in
+ * visible ASCII (it is written into the request line as is; non-ASCII must be percent-encoded).
  *
  * @example
  * parseHealthPath('/healthz?full=1'); // { ok: true, value: '/healthz?full=1' }
  */
 export function parseHealthPath(raw: string): Parsed<string> {
-  return raw.startsWith('/') && !raw.includes('#') && !UNSAFE.test(raw)
+  return isOriginFormTarget(raw)
     ? accept(raw)
-    : reject('a path starting with `/` (a query is allowed), without `#` or spaces');
+    : reject('a path starting with `/` (a query is allowed), without `#`, spaces or non-ASCII characters');
 }

@@ -10,6 +10,11 @@ describe('durations', () => {
     assert.equal(value(parseDuration('1m30s')), 90_000);
     assert.equal(value(parseDuration('2h')), 7_200_000);
   });
+  test('at most 24 days: a node timer fires after 1 ms beyond 2^31-1 ms', () => {
+    assert.equal(value(parseDuration('24d')), 24 * 86_400_000);
+    assert.match(rule(parseDuration('25d')), /at most 24d/);
+    assert.match(rule(parseDuration('24d1ms')), /at most 24d/);
+  });
   test('a bare number, zero or an unknown unit is rejected', () => {
     for (const bad of ['5', '0s', '5 s', '5sec', '1.5s', '-1s']) {
       assert.match(rule(parseDuration(bad)), /a positive duration/, bad);

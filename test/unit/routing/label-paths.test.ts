@@ -39,5 +39,9 @@ describe('path prefix', () => {
     assert.equal(value(parseHealthPath('/healthz?full=1')), '/healthz?full=1');
     assert.match(rule(parseHealthPath('healthz')), /starting with `\/`/);
     assert.match(rule(parseHealthPath('/h#x')), /without `#`/);
+    // U+010A/U+010D would go out as LF/CR in the latin1 request line: a smuggled header.
+    assert.match(rule(parseHealthPath('/hc\u010d\u010aX-Injected: 1')), /non-ASCII/);
+    assert.match(rule(parseHealthPath('/caf\u00e9')), /non-ASCII/);
+    assert.equal(value(parseHealthPath('/caf%C3%A9')), '/caf%C3%A9');
   });
 });
