@@ -31,6 +31,7 @@ export const ErrorCodes = {
   SG_ERR_BAD_REQUEST: 'The client sent an invalid request',
   SG_ERR_HEADERS_TOO_LARGE: 'The request headers are too large',
   SG_ERR_BODY_TOO_LARGE: 'The request body is too large',
+  SG_ERR_EXPECTATION_FAILED: 'The request carries an expectation other than 100-continue',
   SG_ERR_TRANSFER_CODING: 'The request body has a transfer coding other than chunked',
   SG_ERR_CONNECT_METHOD: 'CONNECT asks for a forward-proxy tunnel, which a reverse proxy does not open',
   SG_ERR_CLIENT_ABORTED: 'The client went away before the response was complete',

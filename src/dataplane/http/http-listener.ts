@@ -47,6 +47,8 @@ export class HttpListener {
     // Node reads `Expect` only from HTTP/1.1 requests: an HTTP/1.0 client, which knows no 1xx
     // (RFC 9110 §15.2), comes as a plain `request`.
     this.server.on('checkContinue', this.#onCheckContinue);
+    // Without this listener node answers any other `Expect` with a bare 417, unlogged and uncounted.
+    this.server.on('checkExpectation', this.#onCheckExpectation);
     this.server.on('upgrade', this.#onUpgrade);
     this.server.on('clientError', clientErrorHandler(settings.logger));
     this.server.on('connect', connectMethodHandler(settings.logger));
@@ -137,6 +139,10 @@ export class HttpListener {
 
   readonly #onCheckContinue = (req: IncomingMessage, res: ServerResponse): void => {
     this.#proxy(req, res, 'continue');
+  };
+
+  readonly #onCheckExpectation = (req: IncomingMessage, res: ServerResponse): void => {
+    this.#proxy(req, res, 'unsupported');
   };
 
   #proxy(req: IncomingMessage, res: ServerResponse, expectation: Expectation): void {

@@ -15,10 +15,11 @@ import type { ExchangePhase } from './upstream-errors.js';
 
 /**
  * What the client waits for before it sends its body, as node's server read `Expect`: `continue` for
- * `100-continue` from an HTTP/1.1 client. Node ignores `Expect` from HTTP/1.0 clients, as RFC 9110
- * §10.1.1 asks, so they never get a 1xx.
+ * `100-continue` from an HTTP/1.1 client, `unsupported` for any other expectation, which the gateway
+ * cannot meet (RFC 9110 §10.1.1: 417). Node ignores `Expect` from HTTP/1.0 clients, as §10.1.1 asks,
+ * so they never get a 1xx.
  */
-export type Expectation = 'none' | 'continue';
+export type Expectation = 'none' | 'continue' | 'unsupported';
 
 /**
  * One client request proxied to an upstream, and the upstream client's handler for it: one object per
@@ -79,6 +80,10 @@ export class ProxyExchange implements UpstreamResponseHandler, PendingHead {
     // A pipelined response queued behind another has no socket yet, and node never emits its `close`
     // when the connection dies first; its request's `close` comes instead.
     if (res.socket === null) record.req.once('close', this.#onQueuedRequestClose);
+    if (expectation === 'unsupported') {
+      this.#fail('SG_ERR_EXPECTATION_FAILED', 'expectation other than 100-continue');
+      return;
+    }
     const opening = record.open(this.#host.table, this.#entrypoint);
     if (opening.action === 'refuse') {
       this.#fail(opening.code, opening.message);
