@@ -48,7 +48,7 @@ export function attachEventLog(logger: Logger, options: EventLogOptions): () => 
         host: m.host,
         url: m.url,
         status: m.status,
-        ms: Math.round(m.durationMs * 10) / 10,
+        ms: m.durationMs === undefined ? undefined : Math.round(m.durationMs * 10) / 10,
         route: m.routeId ?? null,
         upstream: m.upstreamId ?? null,
         retries: m.retries,

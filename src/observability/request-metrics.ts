@@ -58,7 +58,8 @@ export function attachRequestMetrics(registry: Registry): () => void {
     const m = message as RequestEndEvent;
     const route = m.routeId ?? '';
     requests.inc({ route, code: String(m.status) });
-    if (!m.upgrade) duration.observe({ route }, m.durationMs / 1000);
+    // A refusal before the head was parsed has no duration; a flood of garbage must not fill the lowest bucket.
+    if (!m.upgrade && m.durationMs !== undefined) duration.observe({ route }, m.durationMs / 1000);
     if (m.errorCode !== undefined) errors.inc({ route, error: m.errorCode });
   };
   const onRetry = (message: unknown) => {

@@ -110,7 +110,7 @@ function publishRefused(remoteAddress: string | undefined, reply: RawReply, head
     routeId: undefined,
     upstreamId: undefined,
     status: reply.status,
-    durationMs: 0,
+    durationMs: undefined,
     retries: 0,
     errorCode: reply.code,
     upgrade: false,

@@ -24,7 +24,8 @@ export interface RequestEndEvent {
   upstreamId: string | undefined;
   /** Status sent to the client (101 for a completed upgrade); 0 when the client went away first. */
   status: number;
-  durationMs: number;
+  /** Undefined for a request refused before node parsed its head: nothing was timed. */
+  durationMs: number | undefined;
   retries: number;
   /** Set when the request ended in an error (including the client going away). */
   errorCode: ErrorCode | undefined;

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { Registry } from 'prom-client';
 import { attachRequestMetrics } from '../../../src/observability/request-metrics.js';
 import { registerStateMetrics } from '../../../src/observability/state-metrics.js';
-import { send, startGateway } from '../dataplane/http/harness.js';
+import { rawExchange, send, startGateway } from '../dataplane/http/harness.js';
 import { closedPort, startServer } from '../dataplane/upstreams/servers.js';
 import { backend, route, table, upstream } from '../dataplane/upstreams/table-fixtures.js';
 
@@ -33,12 +33,19 @@ test('requests, errors, retries, durations and upstream state reach the registry
   registerStateMetrics(registry, gateway);
   for (let i = 0; i < 4; i++) assert.equal((await send(port, {})).status, 200);
   assert.equal((await send(port, { headers: { host: 'unknown.test' } })).status, 404);
+  assert.match((await rawExchange(port, 'garbage\r\n\r\n')).reply, /^HTTP\/1\.1 400 /);
 
   const page = await registry.metrics();
   assert.equal(sample(page, 'swarmgate_requests_total{route="web/default",code="200"}'), 4);
   assert.equal(sample(page, 'swarmgate_requests_total{route="",code="404"}'), 1);
   assert.equal(sample(page, 'swarmgate_request_errors_total{route="",error="SG_ERR_NO_ROUTE"}'), 1);
   assert.equal(sample(page, 'swarmgate_request_duration_seconds_count{route="web/default"}'), 4);
+  assert.equal(sample(page, 'swarmgate_requests_total{route="",code="400"}'), 1);
+  assert.equal(
+    sample(page, 'swarmgate_request_duration_seconds_count{route=""}'),
+    1,
+    'the 404 was timed; the unparsed 400 has no duration',
+  );
   // Round robin sends every other new request to the dead upstream first; each is retried once.
   assert.ok((sample(page, 'swarmgate_upstream_retries_total{route="web/default"}') ?? 0) >= 1);
   assert.equal(sample(page, 'swarmgate_table_swaps_total'), 1);

@@ -167,7 +167,7 @@ for (const [method, body] of [
     assert.equal(ends[0]!.upstreamId, 'task:second:80');
     assert.equal(ends[0]!.errorCode, undefined);
     assert.ok(
-      ends[0]!.durationMs >= CONNECT_TIMEOUT_MS - 20,
+      (ends[0]!.durationMs ?? 0) >= CONNECT_TIMEOUT_MS - 20,
       `the first attempt waited out the connect timeout (${ends[0]!.durationMs} ms)`,
     );
     const logged = logs.filter((l) => l.msg === 'retrying the request on another upstream');
