@@ -1,5 +1,5 @@
 import { isOriginFormTarget } from '../origin-form.js';
-import { hasDotSegment, normalizePercentEncoding } from '../path-normal-form.js';
+import { hasDotSegment, hasDotSegmentWithParameters, normalizePercentEncoding } from '../path-normal-form.js';
 import { accept, type Parsed, reject } from './parsed.js';
 
 // Whitespace and control characters never belong in a request target.
@@ -22,7 +22,9 @@ export function parsePathPrefix(raw: string): Parsed<string> {
   if (encoded === undefined) return reject(expected);
   const path = normalizePercentEncoding(encoded);
   if (path === 'malformed' || path === 'nul') return reject(expected);
-  if (path.includes('//') || hasDotSegment(path)) return reject(expected);
+  // A request path with `..;` is refused (400), so a route on one could match nothing.
+  if (path.includes('//') || hasDotSegment(path) || hasDotSegmentWithParameters(path))
+    return reject(expected);
   return accept(path);
 }
 

@@ -31,6 +31,8 @@ describe('path prefix', () => {
       '/a%zz',
       '/a%00',
       '/lone\ud800',
+      '/api/..;/admin',
+      '/api/.%3bx',
     ]) {
       assert.match(rule(parsePathPrefix(bad)), /a path starting with `\/`/, bad);
     }
