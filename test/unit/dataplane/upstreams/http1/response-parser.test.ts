@@ -168,7 +168,7 @@ describe('framing and keep-alive', () => {
     },
     {
       name: '204 with Content-Length 0',
-      input: 'HTTP/1.1 204 No Content\r\n' + EMPTY,
+      input: `HTTP/1.1 204 No Content\r\n${EMPTY}`,
       body: '',
       keepAlive: true,
     },
