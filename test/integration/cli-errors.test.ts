@@ -128,12 +128,14 @@ test('routes: an engine that is not a swarm manager exits 6 quoting the engine',
   for (const request of engine.requests) assert.match(request, /^GET /, 'read-only: GET requests only');
 });
 
-test('routes: an unknown flag exits 7 naming the flag', async () => {
+test('routes: an unknown flag is a usage error (exit 2) naming the flag, with a pointer to --help', async () => {
   const result = await runCli(['routes', '--bogus']);
-  assertExit(result, 7);
-  const line = assertOneErrorLine(result);
-  assert.match(line, /--bogus/);
-  assert.match(line, /SG_ERR_CONFIG/);
+  assertExit(result, 2);
+  assert.equal(result.stdout, '', 'nothing on stdout');
+  assert.deepEqual(
+    result.stderr.split('\n').filter((l) => l !== ''),
+    ["swarmgate routes: Unknown option '--bogus'", 'See `swarmgate routes --help`.'],
+  );
 });
 
 test('routes: a bad flag value exits 7 naming the flag and the choices', async () => {
