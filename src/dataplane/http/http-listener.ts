@@ -14,6 +14,7 @@ import type { ExchangeHost, ExchangeSettings } from './exchange-settings.js';
 import { type HttpLimits, serverOptions } from './http-limits.js';
 import { formatListenAddress, type ListenAddress } from './listen-address.js';
 import type { ListeningSocketCopy } from './listening-socket-copies.js';
+import { PipelineOrder } from './pipeline-order.js';
 import { type Expectation, ProxyExchange } from './proxy-exchange.js';
 import { UpgradeTunnel } from './upgrade-tunnel.js';
 
@@ -34,6 +35,7 @@ export class HttpListener {
   readonly #entrypoint: Entrypoint = { scheme: 'http' };
   /** Servers on further descriptors of the same socket; they hand their connections to `server`. */
   readonly #acceptors: NetServer[] = [];
+  readonly #pipeline = new PipelineOrder();
 
   constructor(address: ListenAddress, limits: HttpLimits, settings: ExchangeSettings, host: ExchangeHost) {
     this.address = address;
@@ -146,6 +148,15 @@ export class HttpListener {
   };
 
   #proxy(req: IncomingMessage, res: ServerResponse, expectation: Expectation): void {
+    this.#pipeline.whenReady(
+      req,
+      res,
+      () => this.#start(req, res, expectation),
+      () => this.#settings.logger.debug({ url: req.url }, 'pipelined request dropped: its connection closes'),
+    );
+  }
+
+  #start(req: IncomingMessage, res: ServerResponse, expectation: Expectation): void {
     try {
       new ProxyExchange(req, res, this.#settings, this.#host, this.#entrypoint).start(expectation);
     } catch (err) {

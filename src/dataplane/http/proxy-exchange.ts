@@ -77,9 +77,6 @@ export class ProxyExchange implements UpstreamResponseHandler, PendingHead {
     const record = this.#record;
     this.#host.exchangeStarted();
     res.on('close', this.#onClose);
-    // A pipelined response queued behind another has no socket yet, and node never emits its `close`
-    // when the connection dies first; its request's `close` comes instead.
-    if (res.socket === null) record.req.once('close', this.#onQueuedRequestClose);
     if (expectation === 'unsupported') {
       this.#fail('SG_ERR_EXPECTATION_FAILED', 'expectation other than 100-continue');
       return;
@@ -276,10 +273,6 @@ export class ProxyExchange implements UpstreamResponseHandler, PendingHead {
   readonly #onDrain = (): void => {
     this.#awaitingDrain = false;
     this.#resume?.();
-  };
-
-  readonly #onQueuedRequestClose = (): void => {
-    if (this.#res.socket === null && this.#record.req.socket.destroyed) this.#onClose();
   };
 
   readonly #onClose = (): void => {
