@@ -13,6 +13,8 @@ import { type UpstreamRetryEvent, upstreamRetryChannel } from './diagnostics.js'
 export class Attempts {
   readonly #maxRetries: number;
   #count = 0;
+  /** Attempts that resent a request after only a stale pooled connection failed: outside the budget. */
+  #resends = 0;
   #failed: Set<string> | undefined;
 
   constructor(maxRetries: number) {
@@ -35,8 +37,10 @@ export class Attempts {
 
   /**
    * After `failedId` failed: another upstream of the route, avoiding every one that failed, when the
-   * failure is `retryable` and the budget is not spent. `avoid` false keeps the failed upstream a
-   * candidate (only a stale connection to it failed). Announces the retry on the diagnostics channel.
+   * failure is `retryable` and the budget is not spent. After a `connectionOnly` failure (a stale
+   * pooled connection) the upstream stays a candidate and the resend does not count against the budget:
+   * it goes out on a new connection, which cannot be stale, so this happens at most once per attempt
+   * that took a pooled one. Announces the retry on the diagnostics channel.
    */
   next(
     route: CompiledRoute,
@@ -45,11 +49,13 @@ export class Attempts {
     failedId: string,
     retryable: boolean,
     errorCode: ErrorCode,
-    avoid = true,
+    connectionOnly = false,
   ): Selection | undefined {
-    if (!retryable || this.#count > this.#maxRetries) return undefined;
+    if (!retryable) return undefined;
+    if (connectionOnly) this.#resends += 1;
+    else if (this.#count - this.#resends > this.#maxRetries) return undefined;
     this.#failed ??= new Set();
-    if (avoid) this.#failed.add(failedId);
+    if (!connectionOnly) this.#failed.add(failedId);
     const next = route.select(cookie, secure, this.#failed);
     if (next !== undefined && upstreamRetryChannel.hasSubscribers) {
       const event: UpstreamRetryEvent = {

@@ -145,14 +145,14 @@ export class ExchangeRecord {
       this.upstream!.id,
       retryable,
       kind.code,
-      kind.avoidOnRetry,
+      kind.connectionOnly,
     );
     if (next !== undefined) {
       this.#settings.logger.warn(
         this.#failureLog(kind.code, cause),
-        kind.avoidOnRetry
-          ? `retrying the ${this.#kind} on another upstream`
-          : `retrying the ${this.#kind}: the upstream had closed the reused connection`,
+        kind.connectionOnly
+          ? `retrying the ${this.#kind}: the upstream had closed the reused connection`
+          : `retrying the ${this.#kind} on another upstream`,
       );
       return next;
     }

@@ -189,7 +189,7 @@ export class ProxyExchange implements UpstreamResponseHandler, PendingHead {
     // RFC-wise a reset is only safe to retry if not a byte of the answer came back.
     const next = record.retry(kind, err, !responseStarted && this.#bodylessIdempotent(), this.#host.table);
     if (next !== undefined) {
-      this.#send(next);
+      this.#send(next, kind.connectionOnly);
       return;
     }
     sendError(this.#res, kind.code, this.#closeAfterError());
@@ -207,12 +207,13 @@ export class ProxyExchange implements UpstreamResponseHandler, PendingHead {
     }
   }
 
-  #send(selection: Selection): void {
+  /** Dispatches to `selection`'s upstream; `fresh` on a new connection (a resend after a stale one). */
+  #send(selection: Selection, fresh = false): void {
     this.#phase = 'connect';
     // The previous attempt's connection may already carry another exchange.
     this.#abort = undefined;
     this.#active = true;
-    this.#record.attempt(selection).pool.dispatch(this.#request, this);
+    this.#record.attempt(selection).pool.dispatch(this.#request, this, fresh);
   }
 
   #body(limit: number): Readable {

@@ -14,18 +14,21 @@ export interface UpstreamErrorKind {
   failure: UpstreamFailure | undefined;
   /** May go to another upstream: always after a connect failure, for a bodyless idempotent request after a reset. */
   retry: 'always' | 'bodyless-idempotent' | 'never';
-  /** The retry leaves out the upstream that failed; not when only a stale pooled connection to it did. */
-  avoidOnRetry: boolean;
+  /**
+   * Only a pooled connection failed, not the upstream (it had closed the connection as idle): the retry
+   * may pick the same upstream, goes out on a new connection, and does not spend the retry budget.
+   */
+  connectionOnly: boolean;
 }
 
-/** An {@link UpstreamErrorKind}; a retry leaves the failed upstream out unless `avoidOnRetry` is false. */
+/** An {@link UpstreamErrorKind}; most failures are the upstream's, not `connectionOnly`. */
 function kind(
   code: HttpErrorCode,
   failure: UpstreamFailure | undefined,
   retry: UpstreamErrorKind['retry'],
-  avoidOnRetry = true,
+  connectionOnly = false,
 ): UpstreamErrorKind {
-  return { code, failure, retry, avoidOnRetry };
+  return { code, failure, retry, connectionOnly };
 }
 
 const CONNECT_FAILED = kind('SG_ERR_UPSTREAM_CONNECT', 'connect', 'always');
@@ -35,7 +38,7 @@ const RESET = kind('SG_ERR_UPSTREAM_RESET', 'reset', 'bodyless-idempotent');
  * A reused connection the upstream had closed as idle: the request may go out again on another
  * connection, to the same upstream too, and passive health is not told (nothing is wrong with it).
  */
-const STALE_CONNECTION = kind('SG_ERR_UPSTREAM_RESET', undefined, 'bodyless-idempotent', false);
+const STALE_CONNECTION = kind('SG_ERR_UPSTREAM_RESET', undefined, 'bodyless-idempotent', true);
 const RESET_LATE = kind('SG_ERR_UPSTREAM_RESET', 'reset', 'never');
 const TIMEOUT = kind('SG_ERR_UPSTREAM_TIMEOUT', 'timeout', 'never');
 const PROTOCOL = kind('SG_ERR_UPSTREAM_PROTOCOL', undefined, 'never');

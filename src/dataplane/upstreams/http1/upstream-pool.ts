@@ -58,13 +58,16 @@ export class UpstreamPool implements ConnectionOwner {
     return this.#all.size;
   }
 
-  /** Sends a request on an idle connection, a new one, or (at the limit) once one frees up. */
-  dispatch(request: UpstreamRequest, handler: UpstreamResponseHandler): void {
+  /**
+   * Sends a request on an idle connection, a new one, or (at the limit) once one frees up. `fresh`
+   * skips the idle ones: a resend after a stale one, whose idle peers may be stale too.
+   */
+  dispatch(request: UpstreamRequest, handler: UpstreamResponseHandler, fresh = false): void {
     if (this.closed) {
       handler.onError(new UpstreamError('SG_UPSTREAM_POOL_CLOSED', 'the upstream pool is closed'), false);
       return;
     }
-    let idle = this.#idle.pop();
+    let idle = fresh ? undefined : this.#idle.pop();
     // A connection destroyed while idle leaves the list only when its socket's close event comes.
     while (idle?.destroyed) idle = this.#idle.pop();
     if (idle !== undefined) idle.start(request, handler);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { test } from 'node:test';
 import type { UpstreamRetryEvent } from '../../../../src/dataplane/http/diagnostics.js';
-import { startServer } from '../upstreams/servers.js';
+import { closedPort, startServer } from '../upstreams/servers.js';
 import { backend, route, table, upstream } from '../upstreams/table-fixtures.js';
 import { channelMessages, send, startGateway } from './harness.js';
 
@@ -70,4 +70,35 @@ test('a POST on a pooled connection the upstream had closed is not resent (502) 
   assert.equal(logs.filter((l) => l.msg.startsWith('retrying')).length, 0);
   assert.equal(logs.filter((l) => l.code === 'SG_ERR_UPSTREAM_RESET').length, 4);
   assert.equal(registry.get('task:only:80')?.healthy, true, 'four stale connections are no upstream failure');
+});
+
+test('a resend after a stale connection spends no retry: two refusing upstreams first, then the stale one, still 200', async (t) => {
+  const stale = await closingIdleUpstream(t);
+  const [only] = stale.backends[0]!.upstreams;
+  const { port, logs } = await startGateway(
+    t,
+    table(
+      [route('web/default', 'web', { balance: 'round-robin' })],
+      [
+        backend('web', [
+          only!,
+          upstream('task:dead1:80', { port: await closedPort() }),
+          upstream('task:dead2:80', { port: await closedPort() }),
+        ]),
+      ],
+    ),
+  );
+  assert.equal((await send(port)).status, 200, 'round robin starts at the live one: a pooled connection');
+  const res = await send(port);
+  assert.equal(
+    res.status,
+    200,
+    'dead1, dead2 (the two retries), then the stale connection: resent on a new one',
+  );
+  const attempts = logs.filter((l) => l.msg.startsWith('retrying')).map((l) => [l.upstreamId, l.code]);
+  assert.deepEqual(attempts, [
+    ['task:dead1:80', 'SG_ERR_UPSTREAM_CONNECT'],
+    ['task:dead2:80', 'SG_ERR_UPSTREAM_CONNECT'],
+    ['task:only:80', 'SG_ERR_UPSTREAM_RESET'],
+  ]);
 });

@@ -138,7 +138,7 @@ test('upstream errors: before the request is on a socket everything is a retryab
     code: 'SG_ERR_UPSTREAM_CONNECT',
     failure: 'connect',
     retry: 'always',
-    avoidOnRetry: true,
+    connectionOnly: false,
   });
   assert.equal(classifyUpstreamError({ code: 'EHOSTUNREACH' }, 'connect').retry, 'always');
   const connectTimeout = classifyUpstreamError({ code: 'SG_UPSTREAM_CONNECT_TIMEOUT' }, 'connect');
@@ -154,11 +154,11 @@ test('upstream errors: before the request is on a socket everything is a retryab
     code: 'SG_ERR_UPSTREAM_TIMEOUT',
     failure: 'timeout',
     retry: 'never',
-    avoidOnRetry: true,
+    connectionOnly: false,
   });
   assert.deepEqual(
     classifyUpstreamError({ code: 'SG_UPSTREAM_STALE_CONNECTION' }, 'awaiting-response'),
-    { code: 'SG_ERR_UPSTREAM_RESET', failure: undefined, retry: 'bodyless-idempotent', avoidOnRetry: false },
+    { code: 'SG_ERR_UPSTREAM_RESET', failure: undefined, retry: 'bodyless-idempotent', connectionOnly: true },
     'a pooled connection the upstream closed as idle: resent (bodyless idempotent), to it too, not blamed',
   );
   assert.equal(
@@ -173,7 +173,7 @@ test('upstream errors: before the request is on a socket everything is a retryab
     code: 'SG_ERR_UPSTREAM_CONNECT',
     failure: undefined,
     retry: 'always',
-    avoidOnRetry: true,
+    connectionOnly: false,
   });
   assert.equal(
     classifyUpstreamError({ code: 'SG_ERR_BODY_TOO_LARGE' }, 'awaiting-response').failure,

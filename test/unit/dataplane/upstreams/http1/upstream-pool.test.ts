@@ -160,6 +160,30 @@ test('a reused connection closed before answering fails as stale and takes the o
   );
 });
 
+test('a fresh dispatch opens a new connection though idle ones wait', async (t) => {
+  const upstream = await rawUpstream(t, (socket) => {
+    socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
+  });
+  const pool = newPool(t, upstream.port);
+  await get(pool);
+  assert.equal(upstream.sockets.length, 1);
+  await new Promise<void>((resolve, reject) => {
+    pool.dispatch(
+      { method: 'GET', path: '/', headers: host, body: null, contentLength: 0 },
+      {
+        onConnect: () => {},
+        onHeaders: () => {},
+        onData: () => true,
+        onComplete: () => resolve(),
+        onError: reject,
+      },
+      true,
+    );
+  });
+  assert.equal(upstream.sockets.length, 2, 'a second connection, the idle one left alone');
+  assert.equal(pool.connections, 2);
+});
+
 test('an idle connection closed by the upstream is not reused', async (t) => {
   const server = await rawUpstream(t, (socket) => {
     socket.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
