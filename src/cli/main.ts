@@ -2,6 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { ExitCode } from './exit-codes.js';
 import { exitWithError } from './exit-with-error.js';
+import { holdHangups } from './run/reload-signal.js';
+
+// Before anything loads: a hangup while `run` starts must not kill it (see `holdHangups`).
+if (process.argv[2] === 'run') holdHangups();
 
 const USAGE = `Usage: swarmgate <command> [options]
 
