@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { type RequestEndEvent, requestEndChannel } from './diagnostics.js';
 import type { HttpErrorCode } from './error-responses.js';
 import { ERROR_STATUS, writeRawError } from './error-responses.js';
+import { afterResponsesAhead } from './responses-ahead.js';
 import { plainAddress } from './trusted-proxies.js';
 
 /** An error the gateway wrote on a connection itself. */
@@ -73,21 +74,52 @@ function readingBodyOf(socket: Duplex): IncomingMessage | null {
 
 /**
  * A `connect` listener: node closes a CONNECT request's connection without a word when nobody
- * listens; this answers 501 (a reverse proxy opens no tunnels to arbitrary targets) and logs it.
+ * listens; this answers 501 (a reverse proxy opens no tunnels to arbitrary targets), after the
+ * responses ahead of it, and logs it.
  */
 export function connectMethodHandler(logger: Logger): (req: IncomingMessage, socket: Duplex) => void {
   return (req, socket) => {
-    const code = 'SG_ERR_CONNECT_METHOD';
-    const status = ERROR_STATUS[code];
-    const peer = req.socket.remoteAddress;
-    logger.info({ code, status, target: req.url, peer }, 'rejected a client request');
-    publishRefused(
-      peer,
-      { status, code },
-      { method: 'CONNECT', host: req.headers.host ?? '', url: req.url ?? '' },
+    // Node stopped listening for the socket's errors when it handed it over: a reset while a
+    // response ahead is still going out is that exchange's to log, and must not crash the process.
+    socket.on('error', ignoreError);
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const code: HttpErrorCode = 'SG_ERR_CONNECT_METHOD';
+    const reply: RawReply = { status: ERROR_STATUS[code], code };
+    const head = { method: 'CONNECT', host: req.headers.host ?? '', url: req.url ?? '' };
+    afterResponsesAhead(
+      socket,
+      () => false,
+      () => answer(socket, logger, reply, { target: req.url }, (peer) => publishRefused(peer, reply, head)),
     );
-    writeRawError(socket, status, code);
   };
+}
+
+function ignoreError(): void {}
+
+/**
+ * Writes `reply` on `socket` and closes it, unless the connection closed (or is closing after a
+ * response ahead) meanwhile: then the refused request is dropped unanswered, as pipelined requests
+ * behind a closing response are. `record` accounts for the request once the answer goes out.
+ */
+function answer(
+  socket: Duplex,
+  logger: Logger,
+  reply: RawReply,
+  fields: Record<string, unknown>,
+  record: (peer: string | undefined) => void,
+): void {
+  const { status, code } = reply;
+  if (!socket.writable) {
+    logger.debug({ code, status, ...fields }, 'refused request dropped: its connection closed first');
+    return;
+  }
+  const peer = (socket as { remoteAddress?: string }).remoteAddress;
+  logger.info({ code, status, ...fields, peer }, 'rejected a client request');
+  record(peer);
+  writeRawError(socket, status, code);
 }
 
 /** What a refused request's event tells of it: from its head, when node parsed one. */
