@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { type RequestEndEvent, requestEndChannel } from './diagnostics.js';
 import type { HttpErrorCode } from './error-responses.js';
 import { ERROR_STATUS, writeRawError } from './error-responses.js';
-import { afterResponsesAhead } from './responses-ahead.js';
+import { afterResponsesAhead, responseInFlight } from './responses-ahead.js';
 import { plainAddress } from './trusted-proxies.js';
 
 /** An error the gateway wrote on a connection itself. */
@@ -34,42 +34,56 @@ export function rawReplyInstead(res: ServerResponse): RawReply | undefined {
 /**
  * A `clientError` listener: answers malformed requests (400; request smuggling attempts such as
  * Content-Length with Transfer-Encoding included), oversized heads (431) and slow clients (408), logs
- * the `SG_ERR_*` code, and closes the connection. Each answer ends one request for the metrics and the
- * access log: the exchange under way on the connection, if its response had not started, else one of
- * its own, with no route.
+ * the `SG_ERR_*` code, and closes the connection. The answer waits for the responses ahead of it on
+ * the connection (pipelined requests), and takes the place of the refused request's own response if
+ * node had parsed its head (its body broke off). Each answer ends one request for the metrics and the
+ * access log: that exchange, else one of its own, with no route.
  */
 export function clientErrorHandler(logger: Logger): (err: Error, socket: Duplex) => void {
+  // Node reports a parse error again for every later read and the request timeout while the
+  // responses ahead are still going out: one answer per connection.
+  const answering = new WeakSet<Duplex>();
   return (err, socket) => {
     const cause = (err as NodeJS.ErrnoException).code;
     // Bytes after a request that closes the connection (`Connection: close`, HTTP/1.0 without
     // keep-alive): that request is answered and the rest ignored (RFC 9112 §9.6); node closes the
     // connection after the response.
-    if (cause === 'HPE_CLOSED_CONNECTION') return;
-    // A response already under way on this connection cannot be followed by another one.
-    const message = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
-    const inProgress = message?.headersSent === true;
+    if (cause === 'HPE_CLOSED_CONNECTION' || answering.has(socket)) return;
     // EOF inside a body whose exchange is under way: the client left, and that exchange logs the abort.
-    const leftMidBody = cause === 'HPE_INVALID_EOF_STATE' && message !== undefined && message !== null;
-    if (cause === 'ECONNRESET' || leftMidBody || !socket.writable || inProgress) {
+    const leftMidBody = cause === 'HPE_INVALID_EOF_STATE' && responseInFlight(socket) !== null;
+    if (cause === 'ECONNRESET' || leftMidBody || !socket.writable) {
       socket.destroy();
       return;
     }
-    const reply = replyFor(cause);
-    const { status, code } = reply;
-    const peer = (socket as { remoteAddress?: string }).remoteAddress;
-    logger.info({ code, status, cause, peer }, 'rejected a client request');
-    if (message !== undefined && message !== null) repliedInstead.set(message, reply);
-    else if (readingBodyOf(socket) === null) publishRefused(peer, reply, UNPARSED);
-    writeRawError(socket, status, code);
+    answering.add(socket);
+    const refused = unfinishedRequest(socket);
+    afterResponsesAhead(
+      socket,
+      (res) => res.req === refused,
+      (own) => {
+        // The refused request's own response has started: it cannot be followed by another one.
+        if (own?.headersSent) {
+          socket.destroy();
+          return;
+        }
+        const reply = replyFor(cause);
+        answer(socket, logger, reply, { cause }, (peer) => {
+          if (own !== null) repliedInstead.set(own, reply);
+          // Else, with a parsed head, the request was answered already, and its exchange counted it.
+          else if (refused === null) publishRefused(peer, reply, UNPARSED);
+        });
+      },
+    );
   };
 }
 
 /**
- * The request on `socket` whose body node was still reading, if any. With no response in flight, it
- * has been answered already, and its exchange counted it.
+ * The request whose body node was reading, if any: a parse error or timeout now is that request's.
+ * Otherwise it is a request whose head node could not parse (or did not get in time).
  */
-function readingBodyOf(socket: Duplex): IncomingMessage | null {
-  return (socket as { parser?: { incoming?: IncomingMessage | null } | null }).parser?.incoming ?? null;
+function unfinishedRequest(socket: Duplex): IncomingMessage | null {
+  const incoming = (socket as { parser?: { incoming?: IncomingMessage | null } | null }).parser?.incoming;
+  return incoming !== null && incoming !== undefined && !incoming.complete ? incoming : null;
 }
 
 /**
