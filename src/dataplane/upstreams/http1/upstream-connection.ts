@@ -25,6 +25,11 @@ export interface ConnectionOwner {
 }
 
 const CHUNKED = 'transfer-encoding: chunked\r\n';
+/**
+ * How soon after the request went out a reused connection's close still counts as stale: an upstream
+ * closing it as idle shows within a round trip; a later close is the upstream failing the request.
+ */
+const STALE_WINDOW_MS = 250;
 
 /**
  * One keep-alive HTTP/1.1 connection to an upstream, carrying one exchange at a time (no pipelining).
@@ -47,6 +52,8 @@ export class UpstreamConnection implements ResponseParserHandler {
   #requestSent = false;
   /** Exchanges started on this connection, the current one included. */
   #exchanges = 0;
+  /** When the current request went onto the socket (performance clock). */
+  #sentAt = 0;
   #paused = false;
   /**
    * The last body piece of the current socket read, held back until the read is parsed: a response
@@ -96,6 +103,7 @@ export class UpstreamConnection implements ResponseParserHandler {
 
   #send(request: UpstreamRequest): void {
     const handler = this.#handler!;
+    this.#sentAt = performance.now();
     handler.onConnect(this.#abort);
     // `onConnect` may abort at once (the client is already gone).
     if (this.#handler !== handler) return;
@@ -228,7 +236,8 @@ export class UpstreamConnection implements ResponseParserHandler {
     if (this.#handler === undefined) return;
     if (result === 'done') this.#complete(false);
     else if (result === 'idle') this.#failClosed('the upstream closed the connection before answering');
-    else this.#fail(result);
+    // EOF inside a response (finish's only error here) is the upstream going away, not bad HTTP.
+    else this.#failClosed('the upstream closed the connection mid-response');
   };
 
   readonly #onTimeout = (): void => {
@@ -264,10 +273,15 @@ export class UpstreamConnection implements ResponseParserHandler {
     this.#owner.removed(this);
   };
 
-  /** The socket ended or closed with an exchange running: stale when reused and nothing came back yet. */
+  /** The socket ended or closed with an exchange running: stale when reused and nothing came back in time. */
   #failClosed(message: string): void {
     const cause = this.#socketError;
-    if (this.#exchanges > 1 && this.#connected && !this.#parser.started) {
+    const stale =
+      this.#exchanges > 1 &&
+      this.#connected &&
+      !this.#parser.started &&
+      performance.now() - this.#sentAt < STALE_WINDOW_MS;
+    if (stale) {
       this.#owner.stale(this);
       this.#fail(
         new UpstreamError('SG_UPSTREAM_STALE_CONNECTION', 'the upstream closed a reused idle connection', {

@@ -160,6 +160,28 @@ test('a reused connection closed before answering fails as stale and takes the o
   );
 });
 
+test('a reused connection the upstream closes well after the request went out is the upstream failing, not stale', async (t) => {
+  const served = new WeakMap<Socket, number>();
+  const upstream = await rawUpstream(t, (socket) => {
+    const count = (served.get(socket) ?? 0) + 1;
+    served.set(socket, count);
+    if (count === 1) socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
+    // The upstream works on the request, then dies without a word.
+    else setTimeout(() => socket.end(), 400);
+  });
+  const pool = newPool(t, upstream.port);
+  await get(pool);
+  await assert.rejects(get(pool), { code: 'SG_UPSTREAM_CLOSED' });
+});
+
+test('an upstream that goes away mid-body fails with SG_UPSTREAM_CLOSED, not as a protocol error', async (t) => {
+  const upstream = await rawUpstream(t, (socket) => {
+    socket.end('HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nabc');
+  });
+  const pool = newPool(t, upstream.port);
+  await assert.rejects(get(pool), { code: 'SG_UPSTREAM_CLOSED' });
+});
+
 test('a fresh dispatch opens a new connection though idle ones wait', async (t) => {
   const upstream = await rawUpstream(t, (socket) => {
     socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
