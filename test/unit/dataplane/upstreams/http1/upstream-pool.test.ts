@@ -56,6 +56,19 @@ async function rawUpstream(
   return { port: (server.address() as AddressInfo).port, sockets };
 }
 
+/** A raw upstream that answers the first request on each connection and hands later ones to `later`. */
+function answersOnceThen(t: { after: (fn: () => Promise<void>) => void }, later: (socket: Socket) => void) {
+  const served = new WeakSet<Socket>();
+  return rawUpstream(t, (socket) => {
+    if (served.has(socket)) {
+      later(socket);
+      return;
+    }
+    served.add(socket);
+    socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
+  });
+}
+
 const get = (pool: UpstreamPool, path = '/') => fetchFromPool(pool, 'GET', path, host, { timeoutMs: 5_000 });
 
 test('sequential requests reuse one keep-alive connection', async (t) => {
@@ -139,15 +152,9 @@ test('an upstream closing without answering fails with SG_UPSTREAM_CLOSED', asyn
 });
 
 test('a reused connection closed before answering fails as stale and takes the older idle ones along', async (t) => {
-  // Answers the first request on each connection and closes at the second without a byte, as an
-  // upstream closing an idle keep-alive connection just as the next request goes out.
-  const served = new WeakMap<Socket, number>();
-  const upstream = await rawUpstream(t, (socket) => {
-    const count = (served.get(socket) ?? 0) + 1;
-    served.set(socket, count);
-    if (count === 1) socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
-    else socket.end();
-  });
+  // Closes at the second request without a byte, as an upstream closing an idle keep-alive connection
+  // just as the next request goes out.
+  const upstream = await answersOnceThen(t, (socket) => socket.end());
   const pool = newPool(t, upstream.port);
   await Promise.all([get(pool), get(pool)]);
   assert.equal(pool.connections, 2, 'two connections idle');
@@ -161,14 +168,8 @@ test('a reused connection closed before answering fails as stale and takes the o
 });
 
 test('a reused connection the upstream closes well after the request went out is the upstream failing, not stale', async (t) => {
-  const served = new WeakMap<Socket, number>();
-  const upstream = await rawUpstream(t, (socket) => {
-    const count = (served.get(socket) ?? 0) + 1;
-    served.set(socket, count);
-    if (count === 1) socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
-    // The upstream works on the request, then dies without a word.
-    else setTimeout(() => socket.end(), 400);
-  });
+  // The upstream works on the second request, then dies without a word.
+  const upstream = await answersOnceThen(t, (socket) => setTimeout(() => socket.end(), 400));
   const pool = newPool(t, upstream.port);
   await get(pool);
   await assert.rejects(get(pool), { code: 'SG_UPSTREAM_CLOSED' });
