@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release } from 'node:os';
 
 /** Where and with what a benchmark ran. */
@@ -10,6 +11,20 @@ export interface BenchMeta {
   tools: Record<string, string>;
   /** 1, 5 and 15 minute load averages when the bench started and ended: other work on the machine. */
   load: { start: number[]; end: number[] };
+  /**
+   * Connections netfilter tracked when the bench ended, or undefined where the kernel has no conntrack.
+   * Above 0, every new connection (loopback included) paid for tracking, as on a host where Docker has
+   * installed its iptables rules: per-connection CPU then reads several times higher for every target.
+   */
+  conntrack: number | undefined;
+}
+
+function trackedConnections(): number | undefined {
+  try {
+    return Number(readFileSync('/proc/sys/net/netfilter/nf_conntrack_count', 'utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 function version(command: string, args: string[], pattern: RegExp): string {
@@ -33,5 +48,6 @@ export function collectMeta(repoRoot: string, loadAtStart: number[]): BenchMeta 
       caddy: version('caddy', ['version'], /^v?(\S+)/),
     },
     load: { start: loadAtStart, end: loadavg() },
+    conntrack: trackedConnections(),
   };
 }

@@ -59,7 +59,14 @@ function header(report: BenchReport, options: BenchOptions): string {
     `- tools: ${tools}`,
     `- load average (1/5/15 min) at start ${loads(meta.load.start)}, at end ${loads(meta.load.end)}` +
       (busy(meta) ? ' — **the machine was busy with other work: treat these numbers as noisy**' : ''),
+    `- netfilter connection tracking: ${conntrackNote(meta.conntrack)}`,
   ].join('\n');
+}
+
+function conntrackNote(tracked: number | undefined): string {
+  if (tracked === undefined) return 'not in this kernel';
+  if (tracked === 0) return 'off (no connection was tracked)';
+  return `**on** (${tracked} connections tracked at the end, e.g. Docker's iptables rules): every new connection paid for it, so the per-connection CPU figures read high for every target`;
 }
 
 function goalsSection(goals: GoalResult[]): string {
