@@ -13,8 +13,8 @@ export interface BenchMeta {
   load: { start: number[]; end: number[] };
   /**
    * Connections netfilter tracked when the bench ended, or undefined where the kernel has no conntrack.
-   * Above 0, every new connection (loopback included) paid for tracking, as on a host where Docker has
-   * installed its iptables rules: per-connection CPU then reads several times higher for every target.
+   * Above 0, every new connection (loopback included) was tracked, as on a host where Docker has installed
+   * its iptables rules; runs on such hosts measured far higher per-connection CPU for every target.
    */
   conntrack: number | undefined;
 }

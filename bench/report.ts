@@ -66,7 +66,7 @@ function header(report: BenchReport, options: BenchOptions): string {
 function conntrackNote(tracked: number | undefined): string {
   if (tracked === undefined) return 'not in this kernel';
   if (tracked === 0) return 'off (no connection was tracked)';
-  return `**on** (${tracked} connections tracked at the end, e.g. Docker's iptables rules): every new connection paid for it, so the per-connection CPU figures read high for every target`;
+  return `**on** (${tracked} connections tracked at the end, e.g. Docker's iptables rules): per-connection CPU may read higher for every target than on a host without it`;
 }
 
 function goalsSection(goals: GoalResult[]): string {
