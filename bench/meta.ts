@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release } from 'node:os';
 
 /** Where and with what a benchmark ran. */
@@ -11,20 +10,6 @@ export interface BenchMeta {
   tools: Record<string, string>;
   /** 1, 5 and 15 minute load averages when the bench started and ended: other work on the machine. */
   load: { start: number[]; end: number[] };
-  /**
-   * Connections netfilter tracked when the bench ended, or undefined where the kernel has no conntrack.
-   * Above 0, every new connection (loopback included) was tracked, as on a host where Docker has installed
-   * its iptables rules; runs on such hosts measured far higher per-connection CPU for every target.
-   */
-  conntrack: number | undefined;
-}
-
-function trackedConnections(): number | undefined {
-  try {
-    return Number(readFileSync('/proc/sys/net/netfilter/nf_conntrack_count', 'utf8'));
-  } catch {
-    return undefined;
-  }
 }
 
 function version(command: string, args: string[], pattern: RegExp): string {
@@ -48,6 +33,5 @@ export function collectMeta(repoRoot: string, loadAtStart: number[]): BenchMeta 
       caddy: version('caddy', ['version'], /^v?(\S+)/),
     },
     load: { start: loadAtStart, end: loadavg() },
-    conntrack: trackedConnections(),
   };
 }
