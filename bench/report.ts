@@ -65,15 +65,15 @@ function header(report: BenchReport, options: BenchOptions): string {
 
 /**
  * The goals were set on machines where a bare node:http server cost about 27 µs per request. Machines
- * of the same size have measured 2–3× apart in CPU per request for every target alike: ratio goals
- * hold across them, the one goal in absolute µs does not.
+ * of the same size have measured up to 3× apart in CPU per request for every target alike: ratio goals
+ * hold across them, the goals in absolute time (per new connection, translate) do not.
  */
 function machineSpeed(summaries: Summary[]): string {
   const floor = find(summaries, '1core-64-keepalive', 'node-http');
   if (!floor) return 'not measured (no node-http run at 1 core, 64 keep-alive connections)';
   return (
     `a bare node:http server cost ${fixed(floor.cpuPerRequestUs, 1)} µs of CPU per keep-alive request on one core ` +
-    '(the goals were set where it cost about 27 µs; the per-connection goal in µs moves with it)'
+    '(the goals were set where it cost about 27 µs; the goals in absolute time move with it)'
   );
 }
 
