@@ -2,21 +2,24 @@ import type { IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Selection } from '../compiled-table.js';
 import { serializeRequestHead } from '../upstreams/http1/request-head-serializer.js';
+import { ResponseParseError, ResponseParser } from '../upstreams/http1/response-parser.js';
 import type { Entrypoint } from './entrypoint.js';
 import { ERROR_STATUS, type HttpErrorCode, writeRawError } from './error-responses.js';
 import { ExchangeRecord } from './exchange-record.js';
 import type { ExchangeHost, ExchangeSettings } from './exchange-settings.js';
 import { writeRawRedirect } from './https-redirect.js';
-import { rewriteRawResponseHead } from './raw-response-head.js';
-import { relayRefusal } from './refused-upgrade-relay.js';
 import type { RequestHead } from './request-head.js';
+import { upgradeResponseHead } from './upgrade-response-head.js';
 import type { ErrorCause, ExchangePhase } from './upstream-errors.js';
 
 /**
  * Proxies a request with `Upgrade` (WebSocket or any other protocol) as raw bidirectional streams.
- * It writes the request itself and reads the upstream's response head, so the sticky Set-Cookie can be
- * added to the 101 (or to a refusal such as 401); then both sockets are piped and closed together
- * (a refusal is relayed until its response ends, see `relayRefusal`).
+ * It writes the request itself (with its `Content-Length` body, if any) and reads the upstream's answer
+ * with the strict upstream parser, so the sticky Set-Cookie can be added to the 101 (or to a refusal
+ * such as 401). Bytes the client sends after the request are held back until the upstream has
+ * switched: on a 101 they go first, then both sockets are piped and closed together; on a refusal,
+ * which is relayed until its framing says it is complete, they are dropped and never reach the
+ * upstream, where they would be a request the gateway never routed.
  * Connect failures are retried on another upstream like plain requests.
  *
  * @example
@@ -30,10 +33,18 @@ export class UpgradeTunnel {
   readonly #host: ExchangeHost;
   readonly #entrypoint: Entrypoint;
   readonly #record: ExchangeRecord;
+  readonly #parser: ResponseParser;
   #request!: Buffer;
   #socket: Socket | undefined;
   #phase: ExchangePhase = 'connect';
-  #received: Buffer = Buffer.alloc(0);
+  /** Request body bytes not yet sent to the current upstream. */
+  #bodyLeft = 0;
+  /**
+   * What the client sent after the request (and its body), held until the upstream switches. Never
+   * more than one read: once the body is sent the client is not read until then, so TCP flow control
+   * holds back the rest.
+   */
+  #held: Buffer = EMPTY;
   #lastError: ErrorCause | undefined;
   #status = 0;
   #clientGone = false;
@@ -53,6 +64,14 @@ export class UpgradeTunnel {
     this.#host = host;
     this.#entrypoint = entrypoint;
     this.#record = new ExchangeRecord(req, settings, 'upgrade');
+    this.#parser = new ResponseParser(
+      {
+        onResponseHead: this.#onAnswerHead,
+        onResponseData: this.#onRefusalData,
+        onResponseEnd: ignore,
+      },
+      settings.maxHeaderBytes,
+    );
   }
 
   /** Routes the upgrade and connects; refusals are answered on the raw socket, never thrown. */
@@ -74,20 +93,28 @@ export class UpgradeTunnel {
       writeRawRedirect(client, opening.location);
       return;
     }
+    if (record.head.chunked) {
+      // The upstream request carries no Transfer-Encoding: a chunked body could only go raw, unframed.
+      this.#refuse('SG_ERR_BAD_REQUEST', 'upgrade request with a chunked body');
+      return;
+    }
     this.#request = serializeRequest(record.req.method ?? 'GET', record.forwardPath, record.head);
     this.#connect(opening.selection);
   }
 
   #connect(selection: Selection): void {
     this.#phase = 'connect';
-    this.#received = Buffer.alloc(0);
     this.#lastError = undefined;
+    const headRequest = this.#record.req.method === 'HEAD';
+    // For h2c the upstream was asked for no switch (see `asksForH2c`): a 101 is then an error.
+    if (asksForH2c(this.#record.head.upgrade)) this.#parser.reset(headRequest);
+    else this.#parser.resetForUpgrade(headRequest);
     const upstream = this.#record.attempt(selection);
     const socket = connect({ host: upstream.host, port: upstream.port });
     this.#socket = socket;
     socket.setTimeout(this.#settings.tunnelConnectTimeoutMs);
     socket.on('connect', this.#onConnect);
-    socket.on('data', this.#onResponseHead);
+    socket.on('data', this.#onUpstreamData);
     socket.on('timeout', this.#onTimeout);
     socket.on('error', this.#onError);
     socket.on('close', this.#onUpstreamClose);
@@ -99,44 +126,107 @@ export class UpgradeTunnel {
     socket.setTimeout(this.#settings.tunnelHeadersTimeoutMs);
     socket.setNoDelay(true);
     socket.write(this.#request);
-    if (this.#early.length > 0) socket.write(this.#early);
+    // An attempt that sent part of a body is never retried (see `resendSafe`); a new one follows a
+    // connect failure, before any body byte was read from the client, so `#early` holds all read so far.
+    this.#bodyLeft = Math.max(this.#record.head.contentLength, 0);
+    this.#held = EMPTY;
+    const flowing = this.#sendBody(this.#early);
+    if (this.#bodyLeft === 0) return;
+    this.#client.on('data', this.#onClientBody);
+    if (!flowing) {
+      this.#client.pause();
+      socket.once('drain', this.#resumeBody);
+    }
   };
 
-  readonly #onResponseHead = (chunk: Buffer): void => {
-    this.#received = this.#received.length === 0 ? chunk : Buffer.concat([this.#received, chunk]);
-    const parsed = rewriteRawResponseHead(
-      this.#received,
-      this.#record.setCookie,
-      this.#settings.maxHeaderBytes,
-    );
-    if (parsed === 'incomplete') return;
+  /** Sends the part of `chunk` that belongs to the request body and holds the rest; false when the upstream is full. */
+  #sendBody(chunk: Buffer): boolean {
+    const length = Math.min(this.#bodyLeft, chunk.length);
+    this.#bodyLeft -= length;
+    if (length < chunk.length) this.#held = chunk.subarray(length);
+    if (length === 0) return true;
+    return this.#socket!.write(length === chunk.length ? chunk : chunk.subarray(0, length));
+  }
+
+  readonly #onClientBody = (chunk: Buffer): void => {
+    const flowing = this.#sendBody(chunk);
+    if (this.#bodyLeft === 0) {
+      this.#stopBody();
+    } else if (!flowing) {
+      this.#client.pause();
+      this.#socket!.once('drain', this.#resumeBody);
+    }
+  };
+
+  readonly #resumeBody = (): void => {
+    if (this.#bodyLeft > 0 && this.#phase === 'awaiting-response') this.#client.resume();
+  };
+
+  /** Stops reading the client: what it sends next waits for the tunnel, or is never read. */
+  #stopBody(): void {
+    this.#client.off('data', this.#onClientBody);
+    this.#client.pause();
+  }
+
+  readonly #onUpstreamData = (chunk: Buffer): void => {
+    const result = this.#parser.execute(chunk);
+    if (result === 'more') return;
     const socket = this.#socket!;
-    // A 101 to an h2c request is a switch nobody asked this upstream for: never a tunnel.
-    if (parsed === 'invalid' || (parsed.status === 101 && asksForH2c(this.#record.head.upgrade))) {
-      this.#lastError = { code: 'SG_UPSTREAM_PROTOCOL' };
+    if (result !== 'done') {
+      // After the head, a refusal whose body breaks its framing leaves the client a cut response.
+      if (this.#phase === 'streaming-response') this.#client.destroy();
+      else this.#lastError ??= result;
+      socket.destroy();
+    } else if (this.#status === 101) {
+      this.#openTunnel(chunk.subarray(chunk.length - this.#parser.leftover));
+    } else {
+      // A refusal is complete: whatever the upstream sends next is not the client's.
+      socket.destroy();
+    }
+  };
+
+  readonly #onAnswerHead = (status: number, statusText: string, fields: string[]): void => {
+    const socket = this.#socket!;
+    const head = upgradeResponseHead(status, statusText, fields, this.#record.setCookie);
+    if (head === undefined) {
+      this.#lastError = UNSUPPORTED_CODING;
       socket.destroy();
       return;
     }
-    socket.off('data', this.#onResponseHead);
+    this.#stopBody();
     socket.setTimeout(0);
     this.#phase = 'streaming-response';
-    this.#status = parsed.status;
+    this.#status = status;
     this.#record.upstream!.reportSuccess();
     const client = this.#client;
     // node's HTTP server allows half-open sockets; a tunnel closes both ways once either peer is done.
     client.allowHalfOpen = false;
     client.setTimeout(0);
     client.setNoDelay(true);
-    if (parsed.status !== 101) {
-      const headRequest = this.#record.req.method === 'HEAD';
-      relayRefusal(socket, client, parsed, this.#received, headRequest, this.#settings.maxHeaderBytes);
-      return;
+    client.write(head);
+  };
+
+  /** A refusal's body, decoded: on to the client, the upstream paused while the client is full. */
+  readonly #onRefusalData = (data: Buffer): void => {
+    const socket = this.#socket;
+    if (this.#phase !== 'streaming-response' || socket === undefined) return;
+    if (!this.#client.write(data) && !socket.isPaused()) {
+      socket.pause();
+      this.#client.once('drain', () => socket.resume());
     }
-    client.write(parsed.head);
-    if (parsed.rest.length > 0) client.write(parsed.rest);
+  };
+
+  /** After a 101: the upstream's first bytes on the new protocol, the held client bytes, then the pipes. */
+  #openTunnel(rest: Buffer): void {
+    const socket = this.#socket!;
+    const client = this.#client;
+    socket.off('data', this.#onUpstreamData);
+    if (rest.length > 0) client.write(rest);
+    if (this.#held.length > 0) socket.write(this.#held);
+    this.#held = EMPTY;
     socket.pipe(client);
     client.pipe(socket);
-  };
+  }
 
   readonly #onTimeout = (): void => {
     this.#lastError = {
@@ -158,14 +248,17 @@ export class UpgradeTunnel {
       return;
     }
     if (this.#phase === 'streaming-response') {
-      this.#client.destroySoon();
+      // A refusal the upstream cut short must not look complete to the client.
+      if (this.#parser.finish() instanceof ResponseParseError) this.#client.destroy();
+      else this.#client.destroySoon();
       return;
     }
+    this.#stopBody();
     const err = this.#lastError ?? { code: 'SG_UPSTREAM_CLOSED' };
     const kind = record.upstreamFailed(err, this.#phase);
-    // After a reset the upstream may have seen the request; that is harmless for the GET of an upgrade
-    // unless the client already sent bytes on the new protocol.
-    const resendSafe = this.#early.length === 0 && record.req.method === 'GET';
+    // After a reset the upstream may have seen the request: harmless for a GET without a body that got
+    // no byte of an answer. The client's bytes after the request never went out before a 101.
+    const resendSafe = record.req.method === 'GET' && !record.head.hasBody && !this.#parser.started;
     const next = record.retry(kind, err, resendSafe, this.#host.table);
     if (next !== undefined) {
       this.#connect(next);
@@ -203,6 +296,11 @@ export class UpgradeTunnel {
     this.#record.publishEnd(this.#status);
   }
 }
+
+const EMPTY = Buffer.alloc(0);
+
+/** A refusal whose body is in a transfer coding the gateway does not pass on (see `responseHeaders`): a 502. */
+const UNSUPPORTED_CODING = new ResponseParseError('transfer coding other than chunked');
 
 function ignore(): void {}
 

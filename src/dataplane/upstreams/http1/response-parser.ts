@@ -50,6 +50,8 @@ export class ResponseParser {
   readonly #head = new ResponseHead();
   readonly #chunked: ChunkedDecoder;
   #headRequest = false;
+  /** Armed by `resetForUpgrade`: a 101 is then a final response. */
+  #switchAllowed = false;
   #state = HEAD;
   /** Body bytes still expected when the length is known. */
   #remaining = 0;
@@ -96,6 +98,7 @@ export class ResponseParser {
   /** Arms the parser for the response to a new request; for HEAD the response has no body. */
   reset(headRequest: boolean): void {
     this.#headRequest = headRequest;
+    this.#switchAllowed = false;
     this.#state = HEAD;
     this.#remaining = 0;
     this.#partialLength = 0;
@@ -103,6 +106,15 @@ export class ResponseParser {
     this.#keepAliveHintMs = undefined;
     this.#started = false;
     this.#error = undefined;
+  }
+
+  /**
+   * Arms the parser for the answer to a request with `Upgrade`: a 101 is then a final response that ends
+   * with its head, and the bytes after it (`leftover`) are the new protocol's.
+   */
+  resetForUpgrade(headRequest: boolean): void {
+    this.reset(headRequest);
+    this.#switchAllowed = true;
   }
 
   /**
@@ -169,7 +181,7 @@ export class ResponseParser {
       const end = this.#partialLength === 0 ? this.#readWholeHead(chunk, pos) : this.#gatherHead(chunk, pos);
       if (typeof end !== 'number' || end < 0) return end;
       const head = this.#head;
-      if (head.status >= 200) {
+      if (head.status >= 200 || (head.status === 101 && this.#switchAllowed)) {
         this.#startBody();
         this.#handler.onResponseHead(head.status, head.statusText, head.headers);
         return end;
@@ -242,7 +254,7 @@ export class ResponseParser {
     // Both lengths, or chunked from an HTTP/1.0 peer, hint at smuggling: use the body, not the connection.
     if (coding !== TransferCoding.none && (head.contentLength >= 0 || head.http10)) keepAlive = false;
     this.#remaining = 0;
-    if (this.#headRequest || status === 204 || status === 304) {
+    if (this.#headRequest || status === 204 || status === 304 || status === 101) {
       this.#state = BODY_LENGTH;
       // Such a response ends with its head. Body bytes a faulty upstream sends anyway, in a later read,
       // would pass for the next request's response on a reused connection: another client's.
