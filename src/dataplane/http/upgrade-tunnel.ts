@@ -45,6 +45,8 @@ export class UpgradeTunnel {
    * holds back the rest.
    */
   #held: Buffer = EMPTY;
+  /** A refusal's body goes to the client chunked. */
+  #chunked = false;
   #lastError: ErrorCause | undefined;
   #status = 0;
   #clientGone = false;
@@ -181,14 +183,16 @@ export class UpgradeTunnel {
       this.#openTunnel(chunk.subarray(chunk.length - this.#parser.leftover));
     } else {
       // A refusal is complete: whatever the upstream sends next is not the client's.
+      if (this.#chunked) this.#client.write(LAST_CHUNK);
       socket.destroy();
     }
   };
 
   readonly #onAnswerHead = (status: number, statusText: string, fields: string[]): void => {
     const socket = this.#socket!;
-    const head = upgradeResponseHead(status, statusText, fields, this.#record.setCookie);
-    if (head === undefined) {
+    const headRequest = this.#record.req.method === 'HEAD';
+    const answer = upgradeResponseHead(status, statusText, fields, this.#record.setCookie, headRequest);
+    if (answer === undefined) {
       this.#lastError = UNSUPPORTED_CODING;
       socket.destroy();
       return;
@@ -197,22 +201,27 @@ export class UpgradeTunnel {
     socket.setTimeout(0);
     this.#phase = 'streaming-response';
     this.#status = status;
+    this.#chunked = answer.chunked;
     this.#record.upstream!.reportSuccess();
     const client = this.#client;
     // node's HTTP server allows half-open sockets; a tunnel closes both ways once either peer is done.
     client.allowHalfOpen = false;
     client.setTimeout(0);
     client.setNoDelay(true);
-    client.write(head);
+    client.write(answer.head);
   };
 
   /** A refusal's body, decoded: on to the client, the upstream paused while the client is full. */
   readonly #onRefusalData = (data: Buffer): void => {
     const socket = this.#socket;
+    const client = this.#client;
     if (this.#phase !== 'streaming-response' || socket === undefined) return;
-    if (!this.#client.write(data) && !socket.isPaused()) {
+    if (this.#chunked) client.write(`${data.length.toString(16)}\r\n`);
+    const flowing = client.write(data);
+    if (this.#chunked) client.write('\r\n');
+    if (!flowing && !socket.isPaused()) {
       socket.pause();
-      this.#client.once('drain', () => socket.resume());
+      client.once('drain', () => socket.resume());
     }
   };
 
@@ -298,6 +307,7 @@ export class UpgradeTunnel {
 }
 
 const EMPTY = Buffer.alloc(0);
+const LAST_CHUNK = Buffer.from('0\r\n\r\n');
 
 /** A refusal whose body is in a transfer coding the gateway does not pass on (see `responseHeaders`): a 502. */
 const UNSUPPORTED_CODING = new ResponseParseError('transfer coding other than chunked');

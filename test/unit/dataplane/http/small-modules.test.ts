@@ -103,26 +103,30 @@ test('upgrade response heads: cookie added to a 101; a refusal gets the fields o
     'Switching Protocols',
     ['Upgrade', 'websocket', 'Connection', 'Upgrade'],
     'sg=1',
+    false,
   );
   assert.equal(
-    switched?.toString(),
+    switched?.head.toString(),
     'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nset-cookie: sg=1\r\n\r\n',
   );
-  const refused = upgradeResponseHead(403, 'Forbidden', ['Connection', 'keep-alive', 'Keep-Alive', 'x'], undefined);
-  assert.equal(refused?.toString(), 'HTTP/1.1 403 Forbidden\r\nconnection: close\r\n\r\n');
-  const framedTwice = upgradeResponseHead(
-    403,
-    'Forbidden',
-    ['Transfer-Encoding', 'chunked', 'Content-Length', '50'],
-    undefined,
+  const fields = ['Connection', 'keep-alive', 'Keep-Alive', 'x', 'Content-Length', '0'];
+  const refused = upgradeResponseHead(403, 'Forbidden', fields, undefined, false);
+  assert.deepEqual(refused, {
+    head: Buffer.from('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nconnection: close\r\n\r\n'),
+    chunked: false,
+  });
+  const framedTwice = ['Transfer-Encoding', 'chunked', 'Content-Length', '50'];
+  assert.deepEqual(
+    upgradeResponseHead(403, 'Forbidden', framedTwice, undefined, false),
+    {
+      head: Buffer.from('HTTP/1.1 403 Forbidden\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n'),
+      chunked: true,
+    },
+    'a chunked refusal goes on chunked anew, without the Content-Length beside the coding',
   );
+  assert.equal(upgradeResponseHead(403, 'Forbidden', framedTwice, undefined, true)?.chunked, false, 'HEAD');
   assert.equal(
-    framedTwice?.toString(),
-    'HTTP/1.1 403 Forbidden\r\nconnection: close\r\n\r\n',
-    'a chunked refusal goes on decoded, delimited by the close: neither length nor coding is passed on',
-  );
-  assert.equal(
-    upgradeResponseHead(401, '', ['Transfer-Encoding', 'gzip'], undefined),
+    upgradeResponseHead(401, '', ['Transfer-Encoding', 'gzip'], undefined, false),
     undefined,
     'a body in a coding other than chunked is not passed on',
   );
