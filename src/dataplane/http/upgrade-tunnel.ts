@@ -40,9 +40,10 @@ export class UpgradeTunnel {
   /** Request body bytes not yet sent to the current upstream. */
   #bodyLeft = 0;
   /**
-   * What the client sent after the request (and its body), held until the upstream switches. Never
-   * more than one read: once the body is sent the client is not read until then, so TCP flow control
-   * holds back the rest.
+   * What the client sent after the request (and its body), held until the upstream switches: at most
+   * one socket read (64 KiB). Once the body is sent the client is not read until the switch, so
+   * anything more waits in the socket's own buffer (up to its high-water mark) and in the kernel, and
+   * TCP flow control holds the client back.
    */
   #held: Buffer = EMPTY;
   /** A refusal's body goes to the client chunked. */

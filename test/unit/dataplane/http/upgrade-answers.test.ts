@@ -27,9 +27,12 @@ async function answeringWith(t: TestContext, answer: string): Promise<number> {
 }
 
 const REFUSED: Record<string, string> = {
-  'a 101 with bare LF line endings': 'HTTP/1.1 101 Switching Protocols\nUpgrade: websocket\nConnection: Upgrade\n\n',
-  'a 101 with one bare LF': 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\nConnection: Upgrade\r\n\r\n',
-  'a 101 with obs-fold': 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n Connection: Upgrade\r\n\r\n',
+  'a 101 with bare LF line endings':
+    'HTTP/1.1 101 Switching Protocols\nUpgrade: websocket\nConnection: Upgrade\n\n',
+  'a 101 with one bare LF':
+    'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\nConnection: Upgrade\r\n\r\n',
+  'a 101 with obs-fold':
+    'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n Connection: Upgrade\r\n\r\n',
   'a refusal with conflicting Content-Length':
     'HTTP/1.1 401 Unauthorized\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\nnope!',
   'a refusal in a coding other than chunked':

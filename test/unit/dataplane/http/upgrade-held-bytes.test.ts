@@ -26,10 +26,7 @@ const SMUGGLED =
   'Content-Length: 0\r\n\r\n';
 
 function gatewayFor(port: number, hosts = [HOST]) {
-  return table(
-    [route('ws/default', 'ws', { hosts })],
-    [backend('ws', [upstream('task:ws:80', { port })])],
-  );
+  return table([route('ws/default', 'ws', { hosts })], [backend('ws', [upstream('task:ws:80', { port })])]);
 }
 
 test('issue 17: bytes after an upgrade the upstream refuses never reach it, and the client gets only the refusal', async (t) => {
@@ -68,7 +65,7 @@ test('issue 17: bytes sent before the 101 reach the origin after it, intact and 
   });
   const { port } = await startGateway(t, gatewayFor(origin.port));
   const client = await rawSocket(t, port);
-  client.write(upgradeRequest('/ws') + 'early-1|');
+  client.write(`${upgradeRequest('/ws')}early-1|`);
   await sleep(20);
   client.write('early-2|');
   const head = await readUntil(client, (r) => r.includes('\r\n\r\n'));
@@ -91,7 +88,7 @@ test('an upgrade with a Content-Length body sends the body with the request; wha
   });
   const { port } = await startGateway(t, gatewayFor(origin.port));
   const client = await rawSocket(t, port);
-  client.write(upgradeRequest('/ws', 'Content-Length: 5\r\n') + 'hel');
+  client.write(`${upgradeRequest('/ws', 'Content-Length: 5\r\n')}hel`);
   await sleep(20);
   client.write('loafter');
   await readUntil(client, (r) => r.includes('\r\n\r\n'));
