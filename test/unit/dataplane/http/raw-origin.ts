@@ -31,7 +31,7 @@ export class OriginConnection {
     return this.bytes().toString('latin1');
   }
 
-  /** The next complete request head not yet taken (up to its CRLF CRLF), or undefined. */
+  /** The next complete request head not yet taken (up to its CRLF CRLF), or undefined; reads all received so far. */
   nextHead(): string | undefined {
     const text = this.text();
     const end = text.indexOf('\r\n\r\n', this.#consumed);
