@@ -26,6 +26,14 @@ export function createGateway(options: RunOptions, stickySecret: Buffer, logger:
       requestTimeoutMs: options.requestTimeoutMs,
       idleTimeoutMs: options.idleTimeoutMs,
     },
+    connectionLimits: {
+      // A cap given is the gateway's, shared out among the workers; the default is each process's
+      // own, as its open-file limit is.
+      ...(options.maxConnections !== undefined
+        ? { maxConnections: Math.ceil(options.maxConnections / options.workers) }
+        : {}),
+      maxConnectionsPerAddress: options.maxConnectionsPerAddress,
+    },
     tunnelConnectTimeoutMs: options.connectTimeoutMs,
     acceptBatch: options.acceptBatch,
   });

@@ -12,6 +12,8 @@ export interface AdminSource {
   /** The table in use with runtime state per upstream; undefined before the first table. */
   routesState(): GatewayRoutesState | undefined;
   readonly inflight: number;
+  /** Open client connections on the entrypoints. */
+  readonly connections: number;
   /** Entrypoints are bound: a ready answer must mean clients can connect. */
   readonly listening: boolean;
   readonly closing: boolean;
@@ -158,6 +160,7 @@ export class AdminServer {
       tableVersion: state?.version ?? null,
       routes: state?.routes.length ?? 0,
       inflight: source.inflight,
+      connections: source.connections,
       closing: source.closing,
       discovery: discoveryStatus?.() ?? null,
     };

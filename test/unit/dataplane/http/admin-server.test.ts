@@ -60,6 +60,7 @@ test('healthz always, readyz once a table is loaded, routes and status with runt
     tableVersion: 'v7',
     routes: 1,
     inflight: 0,
+    connections: 0,
     closing: false,
     discovery: { source: 'controller', connected: true },
   });
