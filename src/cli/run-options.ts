@@ -39,12 +39,13 @@ Limits and timeouts:
   --idle-timeout DUR        idle keep-alive client connections (default 60s)
   --connect-timeout DUR     upstream connect timeout (default 5s)
   --upstream-timeout DUR    upstream response head and body idle timeout (default 60s)
-  --max-connections N       open client connections of the gateway; more are reset at once (default:
-                            half the open-file limit less 256, per process; an N given is shared
-                            out among --workers). 0 = no limit
+  --max-connections N       open client connections; more are reset at once. 0 = no limit (default:
+                            (open-file limit - 256) / 2 per process; an N given is shared out among
+                            the --workers)
   --max-connections-per-address N
-                            open client connections from one IPv4 address or IPv6 /64, per process;
-                            --trusted-proxies are exempt; more are reset at once (default 512). 0 = no limit
+                            open client connections from one IPv4 address or IPv6 /64, in each
+                            process; more are reset at once; --trusted-proxies are exempt. 0 = no
+                            limit (default 512)
 
 Process:
   --workers N               worker processes sharing the listeners (default 1: no cluster)
