@@ -38,6 +38,9 @@ export const ErrorCodes = {
   SG_ERR_SHUTDOWN_CUT: 'The request was still running when the shutdown grace ran out',
   SG_ERR_CLIENT_TIMEOUT: 'The client was too slow to send its request or to read the response',
   SG_ERR_INTERNAL: 'An unexpected error in swarmgate (a bug)',
+  SG_ERR_CONNECTION_LIMIT:
+    'A client connection was refused: the gateway or its address holds the most allowed',
+  SG_ERR_ADMIN_HOST: 'An admin API request without a token named a host that is not loopback',
   // configuration
   SG_ERR_CONFIG: 'Invalid configuration',
 } as const;

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { DEFAULT_MAX_CONNECTIONS_PER_ADDRESS } from '../dataplane/http/connection-limits.js';
 import { DEFAULT_HTTP_LIMITS, serverOptions } from '../dataplane/http/http-limits.js';
 import { formatListenAddress, parseListenAddress } from '../dataplane/http/listen-address.js';
 import { TrustedProxies } from '../dataplane/http/trusted-proxies.js';
@@ -38,6 +39,13 @@ Limits and timeouts:
   --idle-timeout DUR        idle keep-alive client connections (default 60s)
   --connect-timeout DUR     upstream connect timeout (default 5s)
   --upstream-timeout DUR    upstream response head and body idle timeout (default 60s)
+  --max-connections N       open client connections; more are reset at once. 0 = no limit (default:
+                            (open-file limit - 256) / 2 per process; an N given is shared out among
+                            the --workers)
+  --max-connections-per-address N
+                            open client connections from one IPv4 address or IPv6 /64, in each
+                            process; more are reset at once; --trusted-proxies are exempt. 0 = no
+                            limit (default 512)
 
 Process:
   --workers N               worker processes sharing the listeners (default 1: no cluster)
@@ -54,6 +62,9 @@ Process:
 DUR is a duration such as 500ms, 5s or 1m30s (units ms s m h d), at most 24d.
 SIZE is a number of bytes, or with k, m or g (KiB, MiB, GiB).
 `;
+
+/** Bound of the connection caps: no process holds more descriptors. */
+const MAX_CONNECTIONS = 100_000_000;
 
 /** Everything `swarmgate run` needs, validated. */
 export interface RunOptions {
@@ -75,6 +86,9 @@ export interface RunOptions {
   idleTimeoutMs: number;
   connectTimeoutMs: number;
   upstreamTimeoutMs: number;
+  /** Undefined: each process derives its cap from its open-file limit. */
+  maxConnections?: number;
+  maxConnectionsPerAddress: number;
   workers: number;
   acceptBatch: number;
   shutdownGraceMs: number;
@@ -135,6 +149,15 @@ export function parseRunOptions(argv: string[]): RunOptions {
     idleTimeoutMs: durationFlag('idle-timeout', values['idle-timeout'] ?? '60s'),
     connectTimeoutMs: durationFlag('connect-timeout', values['connect-timeout'] ?? '5s'),
     upstreamTimeoutMs: durationFlag('upstream-timeout', values['upstream-timeout'] ?? '60s'),
+    ...(values['max-connections'] !== undefined
+      ? { maxConnections: integerFlag('max-connections', values['max-connections'], 0, MAX_CONNECTIONS) }
+      : {}),
+    maxConnectionsPerAddress: integerFlag(
+      'max-connections-per-address',
+      values['max-connections-per-address'] ?? String(DEFAULT_MAX_CONNECTIONS_PER_ADDRESS),
+      0,
+      MAX_CONNECTIONS,
+    ),
     workers,
     acceptBatch: integerFlag('accept-batch', values['accept-batch'] ?? (workers > 1 ? '1' : '4'), 1, 64),
     shutdownGraceMs: durationFlag('shutdown-grace', values['shutdown-grace'] ?? '10s'),
@@ -203,6 +226,8 @@ function parse(argv: string[]) {
       'idle-timeout': text,
       'connect-timeout': text,
       'upstream-timeout': text,
+      'max-connections': text,
+      'max-connections-per-address': text,
       workers: text,
       'accept-batch': text,
       'shutdown-grace': text,

@@ -3,6 +3,12 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { RoutingTable } from '../routing/table.js';
 import { type CompiledTable, type CompileOptions, compileTable } from './compiled-table.js';
+import {
+  type ConnectionLimitSettings,
+  ConnectionLimits,
+  DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+  defaultMaxConnections,
+} from './http/connection-limits.js';
 import { tableSwapChannel } from './http/diagnostics.js';
 import type { ExchangeHost, ExchangeSettings } from './http/exchange-settings.js';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http/http-limits.js';
@@ -24,6 +30,11 @@ export interface GatewayOptions {
   /** CIDRs whose `X-Forwarded-*`, `X-Real-IP` and `Forwarded` headers are believed. */
   trustedProxies?: readonly string[];
   limits?: Partial<HttpLimits>;
+  /**
+   * Caps on open client connections of this gateway, over all entrypoints (0 = none). Defaults: half
+   * of what the open-file limit leaves (`defaultMaxConnections`), and 512 per client address.
+   */
+  connectionLimits?: Partial<ConnectionLimitSettings>;
   /** Retries on other upstreams after a retryable failure (default 2). */
   maxRetries?: number;
   /** Connect timeout for upgrade (WebSocket) connections; default 5 s. */
@@ -50,6 +61,7 @@ export interface GatewayOptions {
 export class Gateway implements ExchangeHost {
   readonly #options: GatewayOptions;
   readonly #listeners: HttpListener[];
+  readonly #connections: ConnectionLimits;
   readonly #tunnels = new Set<Duplex>();
   #table: CompiledTable | undefined;
   #graceExpired = false;
@@ -61,17 +73,27 @@ export class Gateway implements ExchangeHost {
   constructor(options: GatewayOptions) {
     this.#options = options;
     const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...options.limits };
+    const proxies = new TrustedProxies(options.trustedProxies ?? []);
     const settings: ExchangeSettings = {
       logger: options.logger,
-      proxies: new TrustedProxies(options.trustedProxies ?? []),
+      proxies,
       maxBodyBytes: limits.maxBodyBytes,
       maxRetries: options.maxRetries ?? 2,
       tunnelConnectTimeoutMs: options.tunnelConnectTimeoutMs ?? 5_000,
       tunnelHeadersTimeoutMs: options.tunnelHeadersTimeoutMs ?? 60_000,
       maxHeaderBytes: limits.maxHeaderBytes,
     };
+    const caps = options.connectionLimits;
+    this.#connections = new ConnectionLimits(
+      {
+        maxConnections: caps?.maxConnections ?? defaultMaxConnections(),
+        maxConnectionsPerAddress: caps?.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+      },
+      proxies,
+      options.logger,
+    );
     this.#listeners = options.http.map(
-      (spec) => new HttpListener(parseListenAddress(spec), limits, settings, this),
+      (spec) => new HttpListener(parseListenAddress(spec), limits, settings, this, this.#connections),
     );
   }
 
@@ -98,6 +120,16 @@ export class Gateway implements ExchangeHost {
   /** Client requests and upgraded connections in progress. */
   get inflight(): number {
     return this.#inflight;
+  }
+
+  /** Open client connections, over all entrypoints. */
+  get connections(): number {
+    return this.#connections.open;
+  }
+
+  /** The connection caps in effect. */
+  get connectionLimits(): Readonly<ConnectionLimitSettings> {
+    return this.#connections.settings;
   }
 
   /**

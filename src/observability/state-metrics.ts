@@ -4,7 +4,7 @@ import type { UpstreamRuntime } from '../dataplane/http/routes-state.js';
 
 /**
  * Gauges read from the gateway's runtime state at scrape time (nothing on the request path): requests
- * in flight, routes served, and per backend its upstreams by state and each upstream's requests in
+ * in flight, open client connections, routes served, and per backend its upstreams by state and each upstream's requests in
  * flight. Upstream series exist only while the upstream is in the table, since every scrape rebuilds
  * them.
  *
@@ -20,6 +20,14 @@ export function registerStateMetrics(registry: Registry, source: AdminSource): v
     registers,
     collect() {
       this.set(source.inflight);
+    },
+  });
+  new Gauge({
+    name: 'swarmgate_client_connections',
+    help: 'Open client connections on the HTTP entrypoints (upgraded ones included)',
+    registers,
+    collect() {
+      this.set(source.connections);
     },
   });
   new Gauge({

@@ -15,5 +15,5 @@ export type ToWorker =
  */
 export type ToPrimary =
   | { type: 'ready' }
-  | { type: 'state'; inflight: number; routes: GatewayRoutesState | undefined }
+  | { type: 'state'; inflight: number; connections: number; routes: GatewayRoutesState | undefined }
   | { type: 'failed'; code: ErrorCode; message: string };

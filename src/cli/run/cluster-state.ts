@@ -31,6 +31,12 @@ export class ClusterState implements AdminSource {
     return total;
   }
 
+  get connections(): number {
+    let total = 0;
+    for (const r of this.#reports.values()) total += r.connections;
+    return total;
+  }
+
   routesState(): GatewayRoutesState | undefined {
     const states = [...this.#reports.values()].flatMap((r) => (r.routes ? [r.routes] : []));
     const [first, ...others] = states;

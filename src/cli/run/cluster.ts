@@ -9,6 +9,7 @@ import type { RunOptions } from '../run-options.js';
 import { announceTable } from './announce.js';
 import type { ToPrimary, ToWorker } from './cluster-messages.js';
 import { ClusterState } from './cluster-state.js';
+import { processConnectionLimits } from './create-gateway.js';
 import { createSource } from './create-source.js';
 import { clusterPrimaryMetrics } from './metrics.js';
 import { catchReloadSignal } from './reload-signal.js';
@@ -81,7 +82,12 @@ export async function runCluster(options: RunOptions, logger: Logger): Promise<v
         if (!announced) {
           announced = true;
           const { workers, http, acceptBatch } = options;
-          logger.info({ workers, http, acceptBatch, admin: options.admin }, 'swarmgate is serving');
+          // Each worker's own caps: the connection limits count per process.
+          const connectionLimits = processConnectionLimits(options);
+          logger.info(
+            { workers, http, acceptBatch, connectionLimits, admin: options.admin },
+            'swarmgate is serving',
+          );
         }
         serving = true;
         startupFailures = 0;

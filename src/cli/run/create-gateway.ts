@@ -1,5 +1,9 @@
 import type { Logger } from 'pino';
 import { Gateway } from '../../dataplane/gateway.js';
+import {
+  type ConnectionLimitSettings,
+  defaultMaxConnections,
+} from '../../dataplane/http/connection-limits.js';
 import { UpstreamRegistry } from '../../dataplane/upstreams/upstream-registry.js';
 import type { RunOptions } from '../run-options.js';
 
@@ -26,8 +30,23 @@ export function createGateway(options: RunOptions, stickySecret: Buffer, logger:
       requestTimeoutMs: options.requestTimeoutMs,
       idleTimeoutMs: options.idleTimeoutMs,
     },
+    connectionLimits: processConnectionLimits(options),
     tunnelConnectTimeoutMs: options.connectTimeoutMs,
     acceptBatch: options.acceptBatch,
   });
   return { gateway, registry };
+}
+
+/**
+ * The connection caps of one proxying process (the single one, or each worker). A total given is the
+ * gateway's, shared out among the workers; the default is each process's own, as its open-file limit is.
+ */
+export function processConnectionLimits(options: RunOptions): ConnectionLimitSettings {
+  return {
+    maxConnections:
+      options.maxConnections === undefined
+        ? defaultMaxConnections()
+        : Math.ceil(options.maxConnections / options.workers),
+    maxConnectionsPerAddress: options.maxConnectionsPerAddress,
+  };
 }

@@ -1,5 +1,6 @@
 import { AggregatorRegistry, collectDefaultMetrics, Registry } from 'prom-client';
 import type { AdminSource } from '../../dataplane/http/admin-server.js';
+import { attachConnectionMetrics } from '../../observability/connection-metrics.js';
 import { attachRequestMetrics } from '../../observability/request-metrics.js';
 import { registerStateMetrics } from '../../observability/state-metrics.js';
 
@@ -14,6 +15,7 @@ function proxyingRegistry(): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   attachRequestMetrics(registry);
+  attachConnectionMetrics(registry);
   return registry;
 }
 

@@ -39,7 +39,13 @@ export async function runSingleProcess(options: RunOptions, logger: Logger): Pro
   await admin.listen();
   await gateway.listen();
   logger.info(
-    { http: gateway.addresses(), acceptBatch: gateway.acceptBatch, admin: options.admin, role: options.role },
+    {
+      http: gateway.addresses(),
+      acceptBatch: gateway.acceptBatch,
+      connectionLimits: gateway.connectionLimits,
+      admin: options.admin,
+      role: options.role,
+    },
     'swarmgate is serving',
   );
 

@@ -16,6 +16,7 @@ export async function runWorker(options: RunOptions, logger: Logger): Promise<vo
     const message: ToPrimary = {
       type: 'state',
       inflight: started.gateway.inflight,
+      connections: started.gateway.connections,
       routes: started.gateway.routesState(),
     };
     process.send?.(message);

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, isIP } from 'node:net';
 import type { Logger } from 'pino';
 import { SwarmgateError } from '../../errors.js';
 import { listenError } from '../listen-error.js';
@@ -12,6 +12,8 @@ export interface AdminSource {
   /** The table in use with runtime state per upstream; undefined before the first table. */
   routesState(): GatewayRoutesState | undefined;
   readonly inflight: number;
+  /** Open client connections on the entrypoints. */
+  readonly connections: number;
   /** Entrypoints are bound: a ready answer must mean clients can connect. */
   readonly listening: boolean;
   readonly closing: boolean;
@@ -21,7 +23,10 @@ export interface AdminSource {
 export interface AdminServerOptions {
   /** `ADDR:PORT`; default `127.0.0.1:9180`. A non-loopback address requires `token`. */
   listen?: string;
-  /** Bearer token required on `/api/*` when set. */
+  /**
+   * Bearer token required on `/api/*` and `/metrics` when set. Without one, those answer only requests
+   * whose `Host` is a loopback name or address (see {@link isLoopbackHost}).
+   */
   token?: string;
   source: AdminSource;
   /** Discovery / table-source status for `/api/status` (JSON-serializable). */
@@ -39,7 +44,8 @@ const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
  * loaded and the entrypoints are bound, else 503), `GET /api/routes` (table + runtime state per upstream) and `GET /api/status`
  * (table version, in-flight requests, discovery status), and `GET /metrics` (Prometheus) when metrics
  * are on. `/api/*` and `/metrics` need `Authorization: Bearer <token>` when a token is configured;
- * probes never do.
+ * without a token they answer only a loopback `Host` (DNS rebinding), and anything else gets 421.
+ * Probes need neither.
  *
  * @example
  * const admin = new AdminServer({ source: gateway, logger, discoveryStatus: () => discovery.status() });
@@ -85,13 +91,20 @@ export class AdminServer {
   }
 
   readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const path = (req.url ?? '/').split('?', 1)[0]!;
+    if (!this.#hostAllowed(req, path)) {
+      reply(res, 421, {
+        error: 'without a token, the admin API answers only Host localhost or a loopback address',
+      });
+      return;
+    }
     const metrics = this.#options.metrics;
     const readOnly = req.method === 'GET' || req.method === 'HEAD';
-    if (metrics !== undefined && req.url?.split('?', 1)[0] === '/metrics' && readOnly) {
+    if (metrics !== undefined && path === '/metrics' && readOnly) {
       void this.#serveMetrics(req, res, metrics);
       return;
     }
-    const [status, body] = this.#answer(req);
+    const [status, body] = this.#answer(req, path);
     if (status === 401) res.setHeader('www-authenticate', 'Bearer');
     // RFC 9110 §15.5.6: a 405 names the methods the resource does support.
     if (status === 405) res.setHeader('allow', 'GET, HEAD');
@@ -121,9 +134,8 @@ export class AdminServer {
     res.end(text);
   }
 
-  #answer(req: IncomingMessage): [number, unknown] {
+  #answer(req: IncomingMessage, path: string): [number, unknown] {
     if (req.method !== 'GET' && req.method !== 'HEAD') return [405, { error: 'method not allowed' }];
-    const path = (req.url ?? '/').split('?', 1)[0];
     const source = this.#options.source;
     switch (path) {
       case '/healthz':
@@ -148,9 +160,25 @@ export class AdminServer {
       tableVersion: state?.version ?? null,
       routes: state?.routes.length ?? 0,
       inflight: source.inflight,
+      connections: source.connections,
       closing: source.closing,
       discovery: discoveryStatus?.() ?? null,
     };
+  }
+
+  /**
+   * DNS rebinding: a web page whose name the attacker re-points at 127.0.0.1 reaches this listener from
+   * the user's browser, with its own name in `Host`. Without a token only loopback names pass. The
+   * probes reveal nothing and are called by address from health checkers, so they always pass.
+   */
+  #hostAllowed(req: IncomingMessage, path: string): boolean {
+    if (this.#tokenDigest !== undefined || path === '/healthz' || path === '/readyz') return true;
+    if (isLoopbackHost(req.headers.host)) return true;
+    this.#options.logger.warn(
+      { code: 'SG_ERR_ADMIN_HOST', host: req.headers.host, url: req.url },
+      'admin request for a host that is not loopback refused',
+    );
+    return false;
   }
 
   #authorized(req: IncomingMessage): boolean {
@@ -170,6 +198,30 @@ export class AdminServer {
       );
     return ok;
   }
+}
+
+const HOST_FIELD = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]]+))(?::\d{0,5})?$/;
+
+/**
+ * Whether a `Host` field value names this machine's loopback, with an optional port: `localhost` and
+ * names under `.localhost` (RFC 6761 §6.3: browsers resolve them to loopback themselves, so no DNS
+ * answer can re-point them), 127.0.0.0/8 and `[::1]`. No `Host` at all (HTTP/1.0) passes too: the
+ * browsers that DNS rebinding works through always send one.
+ *
+ * @example
+ * isLoopbackHost('localhost:9180'); // true
+ * isLoopbackHost('[::1]:9180'); // true
+ * isLoopbackHost('rebind.attacker.example:9180'); // false
+ */
+export function isLoopbackHost(host: string | undefined): boolean {
+  if (host === undefined) return true;
+  const match = HOST_FIELD.exec(host);
+  if (match === null) return false;
+  const [, literal, name] = match;
+  if (literal !== undefined) return isIP(literal) === 6 && isLoopback(literal);
+  const lower = name!.toLowerCase();
+  if (isIP(lower) === 4) return isLoopback(lower);
+  return lower === 'localhost' || lower.endsWith('.localhost');
 }
 
 /** Fixed-length digest so tokens compare in constant time whatever their length. */

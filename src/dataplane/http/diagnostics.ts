@@ -49,6 +49,14 @@ export interface TableSwapEvent {
   routes: number;
 }
 
+/** Message on {@link connectionRefusedChannel}. */
+export interface ConnectionRefusedEvent {
+  /** `total`: the process holds `maxConnections`; `per_address`: the peer's address holds its share. */
+  reason: 'total' | 'per_address';
+  /** The address (IPv6: the /64) that is full, for `per_address`. */
+  address: string | undefined;
+}
+
 /** Published when a request starts, after routing. The hot path publishes only when someone listens. */
 export const requestStartChannel = diagnostics_channel.channel('swarmgate:request:start');
 /** Published when a request's response is complete or the request failed. */
@@ -57,3 +65,5 @@ export const requestEndChannel = diagnostics_channel.channel('swarmgate:request:
 export const upstreamRetryChannel = diagnostics_channel.channel('swarmgate:upstream:retry');
 /** Published after a new routing table was swapped in. */
 export const tableSwapChannel = diagnostics_channel.channel('swarmgate:table:swap');
+/** Published when a client connection is refused over a connection limit (and reset). */
+export const connectionRefusedChannel = diagnostics_channel.channel('swarmgate:connection:refused');

@@ -8,6 +8,7 @@ import {
 } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { clientErrorHandler, connectMethodHandler } from './client-errors.js';
+import type { ConnectionLimits } from './connection-limits.js';
 import type { Entrypoint } from './entrypoint.js';
 import { sendInternalError } from './error-responses.js';
 import type { ExchangeHost, ExchangeSettings } from './exchange-settings.js';
@@ -24,7 +25,7 @@ import { UpgradeTunnel } from './upgrade-tunnel.js';
  * send its body, so a refused request never uploads it.
  *
  * @example
- * const listener = new HttpListener(parseListenAddress('[::]:8080'), limits, settings, gateway);
+ * const listener = new HttpListener(parseListenAddress('[::]:8080'), limits, settings, gateway, connections);
  * await listener.listen();
  */
 export class HttpListener {
@@ -37,11 +38,19 @@ export class HttpListener {
   readonly #acceptors: NetServer[] = [];
   readonly #pipeline = new PipelineOrder();
 
-  constructor(address: ListenAddress, limits: HttpLimits, settings: ExchangeSettings, host: ExchangeHost) {
+  constructor(
+    address: ListenAddress,
+    limits: HttpLimits,
+    settings: ExchangeSettings,
+    host: ExchangeHost,
+    connections: ConnectionLimits,
+  ) {
     this.address = address;
     this.#settings = settings;
     this.#host = host;
     this.server = createServer(serverOptions(limits));
+    // Every connection, accepted here or on a copy (`#injectConnection`), passes the caps first.
+    connections.guard(this.server);
     // Node keeps only the first 2000 header lines by default and drops the rest unseen (a late
     // `Transfer-Encoding` included, so a body would be lost); the head size limit bounds them instead.
     this.server.maxHeadersCount = 0;

@@ -33,12 +33,18 @@ function report(
   };
 }
 
-test('the cluster view adds up in-flight counts, live and retiring, across workers', () => {
+test('the cluster view adds up in-flight counts and connections, live and retiring, across workers', () => {
   const state = new ClusterState();
-  state.report(1, { type: 'state', inflight: 3, routes: report('v2', runtime(2), [['task:old:80', 1]]) });
+  state.report(1, {
+    type: 'state',
+    inflight: 3,
+    connections: 5,
+    routes: report('v2', runtime(2), [['task:old:80', 1]]),
+  });
   state.report(2, {
     type: 'state',
     inflight: 4,
+    connections: 6,
     routes: report('v2', runtime(1, false), [
       ['task:old:80', 2],
       ['task:older:80', 1],
@@ -46,6 +52,7 @@ test('the cluster view adds up in-flight counts, live and retiring, across worke
   });
   const merged = state.routesState()!;
   assert.equal(state.inflight, 7);
+  assert.equal(state.connections, 11);
   assert.deepEqual(merged.backends[0]!.upstreams[0]!.runtime, runtime(3, false));
   assert.deepEqual(
     merged.retiring.map((u) => [u.id, u.runtime.inflight, u.runtime.state]),

@@ -145,3 +145,14 @@ test('the data plane checks its settings here, so no cluster worker dies of them
   const o = parseRunOptions(['--headers-timeout', '1m', '--request-timeout', '1m']);
   assert.equal(o.headersTimeoutMs, o.requestTimeoutMs, 'equal timeouts are allowed');
 });
+
+test('connection caps: the total derived per process unless given, 512 per address, 0 turns one off', () => {
+  const o = parseRunOptions([]);
+  assert.equal(o.maxConnections, undefined, 'each process derives it from its open-file limit');
+  assert.equal(o.maxConnectionsPerAddress, 512);
+  const given = parseRunOptions(['--max-connections', '20000', '--max-connections-per-address', '0']);
+  assert.equal(given.maxConnections, 20_000);
+  assert.equal(given.maxConnectionsPerAddress, 0);
+  configError(['--max-connections=1.5'], /^--max-connections "1.5": must be an integer from 0 to/);
+  configError(['--max-connections-per-address', 'many'], /^--max-connections-per-address "many"/);
+});

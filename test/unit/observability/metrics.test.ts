@@ -76,6 +76,7 @@ test('a scrape builds the routes state once, and the next scrape sees the state 
       return gateway.routesState();
     },
     inflight: 0,
+    connections: 0,
     listening: true,
     closing: false,
   });

@@ -2,13 +2,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pino } from 'pino';
 import { Gateway } from '../../../../src/dataplane/gateway.js';
-import { AdminServer } from '../../../../src/dataplane/http/admin-server.js';
+import { AdminServer, isLoopbackHost } from '../../../../src/dataplane/http/admin-server.js';
 import { UpstreamRegistry } from '../../../../src/dataplane/upstreams/upstream-registry.js';
 import { startServer } from '../upstreams/servers.js';
 import { backend, registryOptions, route, table, upstream } from '../upstreams/table-fixtures.js';
-import { send, startGateway } from './harness.js';
+import { send as sendAny, startGateway, type TestRequest } from './harness.js';
 
 const silent = pino({ level: 'silent' });
+
+/** A request to the admin API as a local tool sends it: `Host: localhost`. */
+const send = (port: number, req: TestRequest = {}) => sendAny(port, { host: 'localhost', ...req });
 
 async function startAdmin(
   t: Parameters<typeof startServer>[0],
@@ -57,6 +60,7 @@ test('healthz always, readyz once a table is loaded, routes and status with runt
     tableVersion: 'v7',
     routes: 1,
     inflight: 0,
+    connections: 0,
     closing: false,
     discovery: { source: 'controller', connected: true },
   });
@@ -157,4 +161,76 @@ test('/metrics: the renderer’s page when metrics are on, behind the token; 404
   const unavailable = await send(failing, { path: '/metrics' });
   assert.equal(unavailable.status, 503);
   assert.equal((await send(failing, { path: '/healthz' })).status, 200, 'the admin API keeps serving');
+});
+
+test('issue 17: without a token, the admin API answers only a loopback Host (DNS rebinding)', async (t) => {
+  const { gateway } = await startGateway(t, table([], [], 'v1'));
+  const port = await startAdmin(t, { metrics: async () => 'up 1\n' }, gateway);
+  for (const host of [
+    'localhost',
+    `localhost:${port}`,
+    'LocalHost',
+    'admin.localhost:9180',
+    `127.0.0.1:${port}`,
+    '127.1.2.3',
+    `[::1]:${port}`,
+    '[::1]',
+    '[::ffff:127.0.0.1]',
+  ]) {
+    assert.equal((await send(port, { path: '/api/status', host })).status, 200, host);
+  }
+  for (const host of [
+    'rebind.attacker.example',
+    `rebind.attacker.example:${port}`,
+    'localhost.attacker.example',
+    '127.0.0.1.nip.io',
+    '10.0.0.1',
+    '[fe80::1]',
+    '[::2]',
+    '0.0.0.0',
+    'localhost:x',
+  ]) {
+    for (const path of ['/api/routes', '/api/status', '/metrics', '/nope']) {
+      const res = await send(port, { path, host });
+      assert.equal(res.status, 421, `${host} ${path}`);
+      assert.match(JSON.parse(res.body).error, /only Host localhost or a loopback address/);
+    }
+  }
+  // The probes reveal nothing and health checkers call them by whatever name or address they know.
+  assert.equal((await send(port, { path: '/healthz', host: 'rebind.attacker.example' })).status, 200);
+  assert.equal((await send(port, { path: '/readyz', host: '10.0.0.1:9180' })).status, 200);
+});
+
+test('with a token, the token guards whatever the Host', async (t) => {
+  const { gateway } = await startGateway(t, table([], [], 'v1'));
+  const port = await startAdmin(t, { token: 's3cret' }, gateway);
+  const host = 'gateway.example:9180';
+  assert.equal((await send(port, { path: '/api/status', host })).status, 401);
+  const authorization = 'Bearer s3cret';
+  assert.equal((await send(port, { path: '/api/status', host, headers: { authorization } })).status, 200);
+});
+
+test('isLoopbackHost: loopback names and addresses with an optional port, nothing else', () => {
+  for (const host of [
+    undefined,
+    'localhost',
+    'a.b.localhost:1',
+    '127.255.255.254:80',
+    '[::1]:0',
+    'localhost:',
+  ])
+    assert.equal(isLoopbackHost(host), true, String(host));
+  for (const host of [
+    '',
+    'localhostx',
+    'xlocalhost',
+    '128.0.0.1',
+    '127.1',
+    '[::1',
+    '::1',
+    '[127.0.0.1]',
+    'a:b:c',
+    '[::1]:99999x',
+  ])
+    assert.equal(isLoopbackHost(host), false, host);
 });
