@@ -97,6 +97,22 @@ export class UpstreamPool implements ConnectionOwner {
     return this.#closing;
   }
 
+  /**
+   * Ends with `err` every exchange with no response byte yet, on a connection or waiting for one, and
+   * returns how many: for an upstream that stopped answering (see `RegisteredUpstream.retire`).
+   * Responses under way go on.
+   */
+  failUnanswered(err: UpstreamError): number {
+    let failed = 0;
+    for (const waiting of this.#waiting.splice(0)) {
+      clearTimeout(waiting.timer);
+      waiting.handler.onError(err, false);
+      failed += 1;
+    }
+    for (const connection of this.#all) if (connection.failUnanswered(err)) failed += 1;
+    return failed;
+  }
+
   release(connection: UpstreamConnection): void {
     if (this.closed) {
       connection.destroy();
