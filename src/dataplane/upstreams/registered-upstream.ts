@@ -160,7 +160,7 @@ export class RegisteredUpstream implements UpstreamHandle {
 
   /**
    * Leaves the table: no new requests; `onIdle` runs once nothing is in flight (at once if already idle).
-   * With requests in flight, one TCP connect to the address checks that its host still answers: an
+   * With requests waiting for a response, one TCP connect to the address checks that its host still answers: an
    * upstream leaves the table when its node is down or cut off, and requests waiting there for a
    * response would otherwise hang until the upstream timeout. When the host does not answer (timeout,
    * unreachable), the exchanges with no response byte yet end at once with `SG_UPSTREAM_UNREACHABLE`
@@ -176,7 +176,7 @@ export class RegisteredUpstream implements UpstreamHandle {
       return;
     }
     this.#onIdle = onIdle;
-    if (this.#removedProbe === undefined) void this.#probeRemoved();
+    if (this.#removedProbe === undefined && this.#pool?.hasUnanswered()) void this.#probeRemoved();
   }
 
   /** Closes the pool gracefully: running requests finish first. */
@@ -221,12 +221,12 @@ export class RegisteredUpstream implements UpstreamHandle {
     const failure = await tcpProbe(this.host, this.port, timeoutMs, probe.signal);
     if (probe.signal.aborted) return;
     this.#removedProbe = undefined;
-    if (failure === undefined || !HOST_GONE.has(failure) || this.#pool === undefined) return;
+    if (failure === undefined || !HOST_GONE.has(failure)) return;
     const err = new UpstreamError(
       'SG_UPSTREAM_UNREACHABLE',
       `the upstream left the routing table and ${this.address} does not answer (${failure})`,
     );
-    const ended = this.#pool.failUnanswered(err);
+    const ended = this.#pool!.failUnanswered(err);
     publishHealth(this, false, 'removed', failure, ended);
   }
 

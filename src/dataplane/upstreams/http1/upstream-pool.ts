@@ -97,6 +97,13 @@ export class UpstreamPool implements ConnectionOwner {
     return this.#closing;
   }
 
+  /** Some exchange has no response byte yet: on a connection, or waiting for one. */
+  hasUnanswered(): boolean {
+    if (this.#waiting.length > 0) return true;
+    for (const connection of this.#all) if (connection.unanswered) return true;
+    return false;
+  }
+
   /**
    * Ends with `err` every exchange with no response byte yet, on a connection or waiting for one, and
    * returns how many: for an upstream that stopped answering (see `RegisteredUpstream.retire`).

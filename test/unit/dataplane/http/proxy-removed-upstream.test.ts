@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import type { RequestEndEvent, UpstreamRetryEvent } from '../../../../src/dataplane/http/diagnostics.js';
 import type { UpstreamHealthEvent } from '../../../../src/dataplane/upstreams/health-channel.js';
 import { UpstreamRegistry } from '../../../../src/dataplane/upstreams/upstream-registry.js';
+import type { Upstream } from '../../../../src/routing/table.js';
 import { freezableUpstream, startServer, waitFor } from '../upstreams/servers.js';
 import { backend, registryOptions, route, table, upstream } from '../upstreams/table-fixtures.js';
 import { channelMessages, send, startGateway } from './harness.js';
@@ -23,17 +24,24 @@ function options() {
 
 /** Round-robin starts at the first upstream, so the first request deterministically goes to `first`. */
 function bothUpstreams(first: number, second: number) {
-  const upstreams = [
+  return routeTable(
+    'v1',
     upstream('task:first:80', { port: first }),
     upstream('task:second:80', { port: second }),
-  ];
-  return table([route('web/default', 'web', { balance: 'round-robin' })], [backend('web', upstreams)], 'v1');
+  );
 }
 
 /** The table once `task:first:80` left it. */
 function secondOnly(second: number) {
-  const upstreams = [upstream('task:second:80', { port: second })];
-  return table([route('web/default', 'web', { balance: 'round-robin' })], [backend('web', upstreams)], 'v2');
+  return routeTable('v2', upstream('task:second:80', { port: second }));
+}
+
+function routeTable(version: string, ...upstreams: Upstream[]) {
+  return table(
+    [route('web/default', 'web', { balance: 'round-robin' })],
+    [backend('web', upstreams)],
+    version,
+  );
 }
 
 for (const method of ['GET', 'POST'] as const) {
@@ -99,10 +107,23 @@ test('a response under way from a removed upstream that stopped answering is lef
   const gone = await freezableUpstream(t, 'HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nhello');
   const live = await startServer(t, (_req, res) => res.end('live'));
   const registry = new UpstreamRegistry(options());
-  const { port, gateway } = await startGateway(t, bothUpstreams(gone.port, live.port), { registry });
+  // Only the gone upstream at first, so both requests go there.
+  const { port, gateway } = await startGateway(
+    t,
+    routeTable('v1', upstream('task:first:80', { port: gone.port })),
+    {
+      registry,
+    },
+  );
 
   const res = await new Promise<IncomingMessage>((resolve, reject) => {
-    const req = httpRequest({ port, host: '127.0.0.1', agent: false, headers: { host: 'app.example.com' } });
+    const req = httpRequest({
+      port,
+      host: '127.0.0.1',
+      path: '/partial',
+      agent: false,
+      headers: { host: 'app.example.com' },
+    });
     req.on('response', resolve).on('error', reject).end();
     t.after(() => {
       req.destroy();
@@ -117,13 +138,17 @@ test('a response under way from a removed upstream that stopped answering is lef
     ended = true;
   });
   await waitFor(() => body === 'hello', 'the first body bytes');
+  const waiting = send(port, { method: 'POST', body: 'order=1' });
+  await waitFor(() => gone.requests === 2, 'the upstream got the second request');
   await gone.freeze();
   gateway.setTable(secondOnly(live.port));
-  await waitFor(() => health.length === 1, 'the probe of the removed upstream');
-  assert.equal(health[0]!.source, 'removed');
-  assert.equal(health[0]!.ended, 0, 'no exchange ended: the only one had its response under way');
+  const post = await waiting;
+
+  assert.equal(post.status, 502, 'the request that had no answer yet ended');
+  assert.equal(health.length, 1);
+  assert.equal(health[0]!.ended, 1, 'only the exchange with no response byte');
   assert.equal(res.statusCode, 200);
-  assert.equal(ended, false, 'the response goes on: it ends on the upstream timeout, or completes');
+  assert.equal(ended, false, 'the response under way goes on: it completes, or ends on the upstream timeout');
   assert.equal(registry.get('task:first:80')?.inflight, 1);
 });
 

@@ -44,17 +44,17 @@ export async function waitFor(condition: () => boolean, what: string, timeoutMs 
 }
 
 /**
- * A raw TCP upstream in a worker thread. It accepts connections and reads requests (each `reply`, if
- * any, is written for every request: e.g. a response head and part of a body), until `freeze` blocks
- * the thread: nothing is accepted or answered any more, as when the upstream's host is powered off or
- * cut off. The backlog is 1 (node turns 0 into its default of 511).
+ * A raw TCP upstream in a worker thread. It accepts connections and reads requests, answering none but
+ * those for `/partial` (with `partial`, if given: e.g. a response head and part of a body), until
+ * `freeze` blocks the thread: nothing is accepted or answered any more, as when the upstream's host is
+ * powered off or cut off. The backlog is 1 (node turns 0 into its default of 511).
  */
 const FREEZABLE_UPSTREAM = `
 const { parentPort, workerData } = require('node:worker_threads');
 const server = require('node:net').createServer((socket) => {
   socket.on('error', () => {});
-  socket.on('data', () => {
-    if (workerData.reply) socket.write(workerData.reply);
+  socket.on('data', (chunk) => {
+    if (workerData.partial && chunk.includes(' /partial ')) socket.write(workerData.partial);
     parentPort.postMessage('request');
   });
 });
@@ -80,9 +80,9 @@ export interface FreezableUpstream {
 }
 
 /** Starts a {@link FreezableUpstream}; the thread and its connections are released after the test. */
-export async function freezableUpstream(t: AfterHook, reply?: string): Promise<FreezableUpstream> {
+export async function freezableUpstream(t: AfterHook, partial?: string): Promise<FreezableUpstream> {
   const release = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(FREEZABLE_UPSTREAM, { eval: true, workerData: { release, reply } });
+  const worker = new Worker(FREEZABLE_UPSTREAM, { eval: true, workerData: { release, partial } });
   const fillers: Socket[] = [];
   t.after(async () => {
     for (const socket of fillers) socket.destroy();
