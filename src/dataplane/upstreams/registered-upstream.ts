@@ -34,7 +34,7 @@ const HOST_GONE = new Set(['timeout', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN'
  * The registry's implementation of {@link UpstreamHandle}; only the registry changes its lifecycle.
  * While passive health has it down, a background TCP probe (unref'd) runs after each backoff, so no
  * client request pays for the check; probing stops when the upstream is removed or closed. A removed
- * upstream with requests in flight gets one probe of its own (see `retire`).
+ * upstream with requests awaiting a response gets one probe of its own (see `retire`).
  */
 export class RegisteredUpstream implements UpstreamHandle {
   readonly id: string;
@@ -160,12 +160,11 @@ export class RegisteredUpstream implements UpstreamHandle {
 
   /**
    * Leaves the table: no new requests; `onIdle` runs once nothing is in flight (at once if already idle).
-   * With requests waiting for a response, one TCP connect to the address checks that its host still answers: an
-   * upstream leaves the table when its node is down or cut off, and requests waiting there for a
-   * response would otherwise hang until the upstream timeout. When the host does not answer (timeout,
-   * unreachable), the exchanges with no response byte yet end at once with `SG_UPSTREAM_UNREACHABLE`
-   * (the proxy retries the idempotent ones elsewhere); responses under way are left alone. The table
-   * swap pays for this, never a request.
+   * While a request awaits its response there, one TCP connect checks that the host still answers: an
+   * upstream leaves the table when its node is down or cut off, and such requests would otherwise hang
+   * until the upstream timeout. When the host does not answer (timeout, unreachable), the exchanges with
+   * no response byte yet end at once with `SG_UPSTREAM_UNREACHABLE` (the proxy retries the idempotent
+   * ones elsewhere); responses under way are left alone. The table swap pays for this, never a request.
    */
   retire(onIdle: () => void): void {
     this.#state = 'removed';
