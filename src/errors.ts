@@ -28,6 +28,8 @@ export const ErrorCodes = {
   SG_ERR_UPSTREAM_RESET: 'The upstream closed the connection before answering',
   SG_ERR_UPSTREAM_TIMEOUT: 'The upstream did not answer in time',
   SG_ERR_UPSTREAM_PROTOCOL: 'The upstream sent an invalid response',
+  SG_ERR_UPSTREAM_UNREACHABLE:
+    'The upstream left the routing table and its address stopped answering before it responded',
   SG_ERR_BAD_REQUEST: 'The client sent an invalid request',
   SG_ERR_HEADERS_TOO_LARGE: 'The request headers are too large',
   SG_ERR_BODY_TOO_LARGE: 'The request body is too large',

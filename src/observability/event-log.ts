@@ -27,7 +27,12 @@ export function attachEventLog(logger: Logger, options: EventLogOptions): () => 
   const onHealth = (message: unknown) => {
     const m = message as UpstreamHealthEvent;
     const line = { upstream: m.id, address: m.address, source: m.source, reason: m.reason };
-    if (m.healthy) logger.info(line, 'upstream is healthy again');
+    if (m.source === 'removed') {
+      logger.warn(
+        { ...line, ended: m.ended },
+        'removed upstream does not answer: requests awaiting it ended',
+      );
+    } else if (m.healthy) logger.info(line, 'upstream is healthy again');
     else logger.warn(line, 'upstream marked down');
   };
   const onSwap = (message: unknown) => {

@@ -42,6 +42,13 @@ const STALE_CONNECTION = kind('SG_ERR_UPSTREAM_RESET', undefined, 'bodyless-idem
 const RESET_LATE = kind('SG_ERR_UPSTREAM_RESET', 'reset', 'never');
 const TIMEOUT = kind('SG_ERR_UPSTREAM_TIMEOUT', 'timeout', 'never');
 const PROTOCOL = kind('SG_ERR_UPSTREAM_PROTOCOL', undefined, 'never');
+/**
+ * The upstream left the table and its address stopped answering (its node is down or cut off): the
+ * exchange was ended before any response byte. Passive health is not told: the upstream is gone.
+ */
+const UNREACHABLE = kind('SG_ERR_UPSTREAM_UNREACHABLE', undefined, 'bodyless-idempotent');
+/** The same while the request was not on a socket yet: nothing went out, any method may go elsewhere. */
+const UNREACHABLE_UNSENT = kind('SG_ERR_UPSTREAM_UNREACHABLE', undefined, 'always');
 const POOL_CLOSED = kind('SG_ERR_UPSTREAM_CONNECT', undefined, 'always');
 /** The upstream is saturated, not broken: passive health is not told, and another upstream may take it. */
 const QUEUE_TIMEOUT = kind('SG_ERR_NO_UPSTREAM', undefined, 'always');
@@ -79,6 +86,8 @@ export function classifyUpstreamError(err: ErrorCause, phase: ExchangePhase): Up
       return STALE_CONNECTION;
     case 'SG_UPSTREAM_STALLED_BY_CLIENT':
       return STALLED_BY_CLIENT;
+    case 'SG_UPSTREAM_UNREACHABLE':
+      return phase === 'connect' ? UNREACHABLE_UNSENT : UNREACHABLE;
   }
   if (phase === 'connect') return CONNECT_FAILED;
   if (typeof code === 'string' && NODE_REFUSED_HEAD.test(code)) return PROTOCOL;

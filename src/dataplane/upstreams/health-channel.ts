@@ -5,9 +5,12 @@ export interface UpstreamHealthEvent {
   id: string;
   address: string;
   healthy: boolean;
-  source: 'passive' | 'active';
+  /** `removed`: a probe found an upstream that left the table unreachable (see `RegisteredUpstream.retire`). */
+  source: 'passive' | 'active' | 'removed';
   /** Failure kind (`connect`, `reset`, `timeout`), HTTP status, error code or `success`. */
   reason: string;
+  /** With source `removed`: the requests awaiting its response that were ended. */
+  ended?: number;
 }
 
 /**
@@ -24,8 +27,10 @@ export function publishHealth(
   healthy: boolean,
   source: UpstreamHealthEvent['source'],
   reason: string,
+  ended?: number,
 ): void {
   if (!upstreamHealthChannel.hasSubscribers) return;
   const event: UpstreamHealthEvent = { id: upstream.id, address: upstream.address, healthy, source, reason };
+  if (ended !== undefined) event.ended = ended;
   upstreamHealthChannel.publish(event);
 }

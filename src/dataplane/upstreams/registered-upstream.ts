@@ -1,5 +1,6 @@
 import type { Upstream } from '../../routing/table.js';
 import { publishHealth } from './health-channel.js';
+import { UpstreamError } from './http1/upstream-error.js';
 import { UpstreamPool, type UpstreamPoolOptions } from './http1/upstream-pool.js';
 import { PassiveHealth, type PassiveHealthOptions } from './passive-health.js';
 import { tcpProbe } from './tcp-probe.js';
@@ -18,9 +19,22 @@ export interface HandleSettings {
 }
 
 /**
+ * Longest wait for a removed upstream's address to answer a connect (capped by the connect timeout): a
+ * live host answers a SYN within a round trip, and 2 s leaves room for one lost SYN (resent after 1 s).
+ */
+const REMOVED_PROBE_TIMEOUT_MS = 2_000;
+
+/**
+ * Probe failures that mean the host itself is gone. A refused connect is an answer: the node is up and
+ * the task is stopping (a server closes its listener first, then finishes what it has in flight).
+ */
+const HOST_GONE = new Set(['timeout', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN']);
+
+/**
  * The registry's implementation of {@link UpstreamHandle}; only the registry changes its lifecycle.
  * While passive health has it down, a background TCP probe (unref'd) runs after each backoff, so no
- * client request pays for the check; probing stops when the upstream is removed or closed.
+ * client request pays for the check; probing stops when the upstream is removed or closed. A removed
+ * upstream with requests awaiting a response gets one probe of its own (see `retire`).
  */
 export class RegisteredUpstream implements UpstreamHandle {
   readonly id: string;
@@ -39,6 +53,8 @@ export class RegisteredUpstream implements UpstreamHandle {
   #onIdle: (() => void) | undefined;
   /** Present while a probe is scheduled or running; aborting it cancels both. */
   #probe: AbortController | undefined;
+  /** Present while the probe of a removed upstream runs (see `retire`). */
+  #removedProbe: AbortController | undefined;
 
   constructor(upstream: Upstream, settings: HandleSettings) {
     this.id = upstream.id;
@@ -116,6 +132,7 @@ export class RegisteredUpstream implements UpstreamHandle {
   update(upstream: Upstream): void {
     this.#upstream = upstream;
     this.#onIdle = undefined;
+    this.#stopRemovedProbe();
     if (upstream.state === 'draining') {
       if (this.#state !== 'draining') this.#drainingSince = this.#settings.now();
     } else {
@@ -141,19 +158,31 @@ export class RegisteredUpstream implements UpstreamHandle {
     this.#activeHealthy = true;
   }
 
-  /** Leaves the table: no new requests; `onIdle` runs once nothing is in flight (at once if already idle). */
+  /**
+   * Leaves the table: no new requests; `onIdle` runs once nothing is in flight (at once if already idle).
+   * While a request awaits its response there, one TCP connect checks that the host still answers: an
+   * upstream leaves the table when its node is down or cut off, and such requests would otherwise hang
+   * until the upstream timeout. When the host does not answer (timeout, unreachable), the exchanges with
+   * no response byte yet end at once with `SG_UPSTREAM_UNREACHABLE` (the proxy retries the idempotent
+   * ones elsewhere); responses under way are left alone. The table swap pays for this, never a request.
+   */
   retire(onIdle: () => void): void {
     this.#state = 'removed';
     this.#drainingSince = undefined;
     this.#stopProbe();
-    if (this.#inflight === 0) onIdle();
-    else this.#onIdle = onIdle;
+    if (this.#inflight === 0) {
+      onIdle();
+      return;
+    }
+    this.#onIdle = onIdle;
+    if (this.#removedProbe === undefined && this.#pool?.hasUnanswered()) void this.#probeRemoved();
   }
 
   /** Closes the pool gracefully: running requests finish first. */
   async close(): Promise<void> {
     this.#onIdle = undefined;
     this.#stopProbe();
+    this.#stopRemovedProbe();
     if (this.#pool && !this.#pool.closed) await this.#pool.close();
   }
 
@@ -182,5 +211,26 @@ export class RegisteredUpstream implements UpstreamHandle {
   #stopProbe(): void {
     this.#probe?.abort();
     this.#probe = undefined;
+  }
+
+  async #probeRemoved(): Promise<void> {
+    const probe = new AbortController();
+    this.#removedProbe = probe;
+    const timeoutMs = Math.min(this.#settings.connectTimeoutMs, REMOVED_PROBE_TIMEOUT_MS);
+    const failure = await tcpProbe(this.host, this.port, timeoutMs, probe.signal);
+    if (probe.signal.aborted) return;
+    this.#removedProbe = undefined;
+    if (failure === undefined || !HOST_GONE.has(failure)) return;
+    const err = new UpstreamError(
+      'SG_UPSTREAM_UNREACHABLE',
+      `the upstream left the routing table and ${this.address} does not answer (${failure})`,
+    );
+    const ended = this.#pool!.failUnanswered(err);
+    publishHealth(this, false, 'removed', failure, ended);
+  }
+
+  #stopRemovedProbe(): void {
+    this.#removedProbe?.abort();
+    this.#removedProbe = undefined;
   }
 }

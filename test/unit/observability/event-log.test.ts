@@ -49,6 +49,36 @@ test('logs health flips and table swaps; the access log only when asked', async 
   );
 });
 
+test('a removed upstream found unreachable is logged with how many requests it ended', async (t) => {
+  const { lines, logger } = capture('warn');
+  const detach = attachEventLog(logger, { accessLog: false });
+  t.after(detach);
+  publishHealth({ id: 'u2', address: '10.0.0.2:80' }, false, 'removed', 'timeout', 3);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(
+    lines.map(({ msg, upstream, address, source, reason, ended, level }) => ({
+      msg,
+      upstream,
+      address,
+      source,
+      reason,
+      ended,
+      level,
+    })),
+    [
+      {
+        msg: 'removed upstream does not answer: requests awaiting it ended',
+        upstream: 'u2',
+        address: '10.0.0.2:80',
+        source: 'removed',
+        reason: 'timeout',
+        ended: 3,
+        level: 40,
+      },
+    ],
+  );
+});
+
 test('the access log carries the client (and the proxy it came through), status, duration, route, upstream and retries', async (t) => {
   const { lines, logger } = capture();
   const detach = attachEventLog(logger, { accessLog: true });

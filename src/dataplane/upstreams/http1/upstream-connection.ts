@@ -96,6 +96,21 @@ export class UpstreamConnection implements ResponseParserHandler {
     else this.#pending = request;
   }
 
+  /** An exchange runs and no byte of its response has come yet. */
+  get unanswered(): boolean {
+    return this.#handler !== undefined && !this.#parser.started;
+  }
+
+  /**
+   * Ends the running exchange with `err` when no byte of its response has come yet (connecting, sending,
+   * or waiting for the head); returns whether it did. An exchange whose response began is left alone.
+   */
+  failUnanswered(err: Error): boolean {
+    if (!this.unanswered) return false;
+    this.#fail(err);
+    return true;
+  }
+
   /** Closes an idle connection. */
   destroy(): void {
     this.#socket.destroy();

@@ -16,6 +16,11 @@ export type UpstreamErrorCode =
    * the response (the upstream is paused for backpressure) or stopped sending the request body.
    */
   | 'SG_UPSTREAM_STALLED_BY_CLIENT'
+  /**
+   * The upstream left the routing table and a probe of its address got no answer (its node is down or
+   * cut off): the exchange had no response byte yet and was ended at once, not at the upstream timeout.
+   */
+  | 'SG_UPSTREAM_UNREACHABLE'
   /** The pool was closing; the request never went out. */
   | 'SG_UPSTREAM_POOL_CLOSED'
   /** Every connection stayed busy while the request waited for one; it never went out. */

@@ -97,6 +97,29 @@ export class UpstreamPool implements ConnectionOwner {
     return this.#closing;
   }
 
+  /** Some exchange has no response byte yet: on a connection, or waiting for one. */
+  hasUnanswered(): boolean {
+    if (this.#waiting.length > 0) return true;
+    for (const connection of this.#all) if (connection.unanswered) return true;
+    return false;
+  }
+
+  /**
+   * Ends with `err` every exchange with no response byte yet, on a connection or waiting for one, and
+   * returns how many: for an upstream that stopped answering (see `RegisteredUpstream.retire`).
+   * Responses under way go on.
+   */
+  failUnanswered(err: UpstreamError): number {
+    let failed = 0;
+    for (const waiting of this.#waiting.splice(0)) {
+      clearTimeout(waiting.timer);
+      waiting.handler.onError(err, false);
+      failed += 1;
+    }
+    for (const connection of this.#all) if (connection.failUnanswered(err)) failed += 1;
+    return failed;
+  }
+
   release(connection: UpstreamConnection): void {
     if (this.closed) {
       connection.destroy();

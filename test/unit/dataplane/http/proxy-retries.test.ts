@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
-import { Worker } from 'node:worker_threads';
 import type { RequestEndEvent, UpstreamRetryEvent } from '../../../../src/dataplane/http/diagnostics.js';
 import { UpstreamRegistry } from '../../../../src/dataplane/upstreams/upstream-registry.js';
 import type { Upstream } from '../../../../src/routing/table.js';
-import { closedPort, startServer, waitFor } from '../upstreams/servers.js';
+import { closedPort, freezableUpstream, startServer, waitFor } from '../upstreams/servers.js';
 import { backend, registryOptions, route, table, upstream } from '../upstreams/table-fixtures.js';
 import { channelMessages, send, startGateway } from './harness.js';
 
@@ -22,60 +20,11 @@ function twoUpstreams(first: number, second: number) {
   );
 }
 
-/**
- * The listener of a thread that blocks right after `listen`, so nothing ever accepts: its connections
- * stay in the kernel's accept queue. The backlog is 1 (node turns 0 into its default of 511).
- */
-const UNACCEPTING_LISTENER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const server = require('node:net').createServer();
-server.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => {
-  parentPort.postMessage(server.address().port);
-  Atomics.wait(workerData, 0, 0);
-  server.close();
-});
-`;
-
-/** Connects to `port`; false when no connect came within `limitMs` (the socket is then destroyed). */
-function connectsWithin(port: number, limitMs: number, sockets: Socket[]): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    sockets.push(socket);
-    socket.on('error', () => {});
-    const timer = setTimeout(() => {
-      socket.destroy();
-      resolve(false);
-    }, limitMs);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
-/**
- * A loopback port whose accept queue is full: Linux drops further SYNs (`tcp_conn_request`), so a
- * connect there neither succeeds nor is refused, and only a connect timeout ends it. The queue is
- * filled with raw connections until one of them hangs, which proves the state before the test uses it.
- */
-async function fullBacklogPort(t: { after: (fn: () => Promise<void>) => void }): Promise<number> {
-  const release = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(UNACCEPTING_LISTENER, { eval: true, workerData: release });
-  const fillers: Socket[] = [];
-  t.after(async () => {
-    for (const socket of fillers) socket.destroy();
-    Atomics.store(release, 0, 1);
-    Atomics.notify(release, 0);
-    await worker.terminate();
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-  });
-  for (let i = 0; i < 8; i++) {
-    if (!(await connectsWithin(port, 250, fillers))) return port;
-  }
-  throw new Error(`the accept queue of port ${port} never filled up`);
+/** A loopback port whose accept queue is full: a connect there hangs until the connect timeout. */
+async function fullBacklogPort(t: Parameters<typeof freezableUpstream>[0]): Promise<number> {
+  const silent = await freezableUpstream(t);
+  await silent.freeze();
+  return silent.port;
 }
 
 test('a refused connect is retried on another upstream for any method; every request succeeds', async (t) => {

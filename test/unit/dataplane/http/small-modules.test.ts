@@ -178,4 +178,19 @@ test('upstream errors: before the request is on a socket everything is a retryab
     classifyUpstreamError({ code: 'SG_ERR_BODY_TOO_LARGE' }, 'awaiting-response').failure,
     undefined,
   );
+  assert.deepEqual(
+    classifyUpstreamError({ code: 'SG_UPSTREAM_UNREACHABLE' }, 'awaiting-response'),
+    {
+      code: 'SG_ERR_UPSTREAM_UNREACHABLE',
+      failure: undefined,
+      retry: 'bodyless-idempotent',
+      connectionOnly: false,
+    },
+    'a removed upstream whose host is gone: the request may have arrived, so only a bodyless idempotent one goes elsewhere',
+  );
+  assert.equal(
+    classifyUpstreamError({ code: 'SG_UPSTREAM_UNREACHABLE' }, 'connect').retry,
+    'always',
+    'still connecting or queued: nothing went out',
+  );
 });

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import type { UpstreamResponseHandler } from '../../../../../src/dataplane/upstreams/http1/exchange-handler.js';
 import { fetchFromPool } from '../../../../../src/dataplane/upstreams/http1/pool-fetch.js';
+import { UpstreamError } from '../../../../../src/dataplane/upstreams/http1/upstream-error.js';
 import {
   UpstreamPool,
   type UpstreamPoolOptions,
@@ -369,3 +370,55 @@ function collect(resolve: (status: number) => void, reject: (err: Error) => void
     onError: reject,
   };
 }
+
+test('failUnanswered ends the exchanges with no response byte, queued ones too, and leaves a response under way', async (t) => {
+  const upstream = await rawUpstream(t, (socket, head) => {
+    // Only /partial gets an answer: a head and part of its body; every other request waits forever.
+    if (head.startsWith('GET /partial ')) socket.write('HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nhello');
+  });
+  const pool = newPool(t, upstream.port, { connections: 2, connectTimeoutMs: 5_000 });
+  let partialStatus = 0;
+  const partialEnded: string[] = [];
+  pool.dispatch(
+    { method: 'GET', path: '/partial', headers: host, body: null, contentLength: 0 },
+    {
+      onConnect: () => {},
+      onHeaders: (status) => {
+        partialStatus = status;
+      },
+      onData: () => true,
+      onComplete: () => partialEnded.push('complete'),
+      onError: (err) => partialEnded.push((err as { code?: string }).code ?? 'error'),
+    },
+  );
+  await waitFor(() => partialStatus === 200, 'the partial response head');
+  const started: boolean[] = [];
+  const failures = ['/waiting', '/queued'].map(
+    (path) =>
+      new Promise<string>((resolve) => {
+        pool.dispatch(
+          { method: 'POST', path, headers: [...host, 'content-length', '0'], body: null, contentLength: 0 },
+          {
+            onConnect: () => {},
+            onHeaders: () => resolve('answered'),
+            onData: () => true,
+            onComplete: () => resolve('complete'),
+            onError: (err, responseStarted) => {
+              started.push(responseStarted);
+              resolve((err as { code?: string }).code ?? 'error');
+            },
+          },
+        );
+      }),
+  );
+  await waitFor(() => upstream.sockets.length === 2, 'the second connection');
+  assert.equal(pool.hasUnanswered(), true);
+
+  const err = new UpstreamError('SG_UPSTREAM_UNREACHABLE', 'gone');
+  assert.equal(pool.failUnanswered(err), 2, 'the request waiting for its head and the queued one');
+  assert.deepEqual(await Promise.all(failures), ['SG_UPSTREAM_UNREACHABLE', 'SG_UPSTREAM_UNREACHABLE']);
+  assert.deepEqual(started, [false, false]);
+  assert.equal(pool.hasUnanswered(), false);
+  assert.deepEqual(partialEnded, [], 'the response under way goes on');
+  assert.equal(pool.failUnanswered(err), 0);
+});
