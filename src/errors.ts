@@ -37,6 +37,8 @@ export const ErrorCodes = {
   SG_ERR_CLIENT_ABORTED: 'The client went away before the response was complete',
   SG_ERR_SHUTDOWN_CUT: 'The request was still running when the shutdown grace ran out',
   SG_ERR_CLIENT_TIMEOUT: 'The client was too slow to send its request or to read the response',
+  SG_ERR_TOO_MANY_UPLOADS:
+    'The client already streams as many request bodies to upstreams as one client address may',
   SG_ERR_INTERNAL: 'An unexpected error in swarmgate (a bug)',
   // configuration
   SG_ERR_CONFIG: 'Invalid configuration',

@@ -127,6 +127,8 @@ test('a client that ends its connection mid-body is gone, not a bad request: no 
   const { port, logs } = await startGateway(
     t,
     table([route('web/default', 'web')], [backend('web', [upstream('task:web1:80', { port: web.port })])]),
+    // A streamed body: a buffered one never reaches the upstream (proxy-request-buffer.test.ts).
+    { limits: { requestBufferBytes: 0 } },
   );
   const ends = channelMessages<RequestEndEvent>(t, requestEndChannel.name as string);
   const socket = await rawSocket(t, port);
