@@ -54,11 +54,6 @@ export class BodyPaceGuard {
     this.#tickMs = Math.min(1_000, Math.max(50, Math.floor(finest / 4)));
   }
 
-  /** Bodies being watched. */
-  get watching(): number {
-    return this.#watched.size;
-  }
-
   /** Watches `body` until it is complete, `unwatch`ed, or too slow. */
   watch(body: WatchedBody): void {
     this.#watched.set(body, new Progress(body.req.socket.bytesRead));

@@ -37,11 +37,6 @@ export class UploadSlots {
     if (held <= 1) this.#held.delete(key);
     else this.#held.set(key, held - 1);
   }
-
-  /** Slots `address` holds. */
-  held(address: string): number {
-    return this.#held.get(clientKey(address)) ?? 0;
-  }
 }
 
 /**
