@@ -17,12 +17,15 @@ export interface WatchedBody {
 /** Progress of one watched body, in the client connection's bytes read. */
 class Progress {
   readonly from: number;
+  /** When watching began: a body watched since the last tick counts only its own time. */
+  readonly since: number;
   seen: number;
   readingMs = 0;
   idleMs = 0;
 
-  constructor(bytesRead: number) {
+  constructor(bytesRead: number, since: number) {
     this.from = bytesRead;
+    this.since = since;
     this.seen = bytesRead;
   }
 }
@@ -56,9 +59,10 @@ export class BodyPaceGuard {
 
   /** Watches `body` until it is complete, `unwatch`ed, or too slow. */
   watch(body: WatchedBody): void {
-    this.#watched.set(body, new Progress(body.req.socket.bytesRead));
+    const now = performance.now();
+    this.#watched.set(body, new Progress(body.req.socket.bytesRead, now));
     if (this.#timer === undefined) {
-      this.#lastTick = performance.now();
+      this.#lastTick = now;
       this.#timer = setInterval(this.#tick, this.#tickMs).unref();
     }
   }
@@ -75,6 +79,7 @@ export class BodyPaceGuard {
     this.#lastTick = now;
     const { bodyTimeoutMs, minBodyRate, minBodyRateGraceMs } = this.#pace;
     for (const [body, progress] of this.#watched) {
+      const step = Math.min(elapsed, now - progress.since);
       const req = body.req;
       if (req.complete) {
         this.#watched.delete(body);
@@ -85,11 +90,11 @@ export class BodyPaceGuard {
         progress.seen = read;
         progress.idleMs = 0;
       } else if (req.readableFlowing === true) {
-        progress.idleMs += elapsed;
+        progress.idleMs += step;
       }
       // Paused (not flowing): the gateway holds the body back, so this time is not the client's.
       if (req.readableFlowing !== true) continue;
-      progress.readingMs += elapsed;
+      progress.readingMs += step;
       let reason: SlowBodyReason | undefined;
       if (progress.idleMs >= bodyTimeoutMs) reason = 'stalled';
       else if (
