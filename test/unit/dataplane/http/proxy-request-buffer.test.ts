@@ -330,3 +330,27 @@ test('a client that leaves while its body is buffered ends as SG_ERR_CLIENT_ABOR
   assert.equal(gateway.inflight, 0);
   assert.equal(seen.length, 0);
 });
+
+test('a streamed body held back by a slow upstream is not the client stalling: no 408 however long the upstream waits', async (t) => {
+  const total = 8 * 1024 * 1024;
+  const origin = await startServer(t, (req, res) => {
+    // Reads nothing for well over the body timeout: the gateway pauses the client meanwhile.
+    req.pause();
+    setTimeout(() => {
+      let bytes = 0;
+      req.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+      });
+      req.on('end', () => res.end(`got ${bytes}`));
+      req.resume();
+    }, 1_200);
+  });
+  const { port } = await startGateway(
+    t,
+    table([route('web/default', 'web')], [backend('web', [upstream('task:only:80', { port: origin.port })])]),
+    { limits: { bodyTimeoutMs: 300, minBodyRate: 1_000_000, minBodyRateGraceMs: 300 } },
+  );
+  const answer = await send(port, { method: 'PUT', body: Buffer.alloc(total, 'z') });
+  assert.equal(answer.status, 200, answer.body);
+  assert.equal(answer.body, `got ${total}`);
+});
