@@ -39,6 +39,8 @@ export const ErrorCodes = {
   SG_ERR_CLIENT_ABORTED: 'The client went away before the response was complete',
   SG_ERR_SHUTDOWN_CUT: 'The request was still running when the shutdown grace ran out',
   SG_ERR_CLIENT_TIMEOUT: 'The client was too slow to send its request or to read the response',
+  SG_ERR_TOO_MANY_UPLOADS:
+    'The client already streams as many request bodies to upstreams as one client address may',
   SG_ERR_INTERNAL: 'An unexpected error in swarmgate (a bug)',
   SG_ERR_CONNECTION_LIMIT:
     'A client connection was refused: the gateway or its address holds the most allowed',

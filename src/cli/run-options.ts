@@ -37,6 +37,16 @@ Limits and timeouts:
   --headers-timeout DUR     time to send a request head (default 30s)
   --request-timeout DUR     time to send a whole request (default 5m)
   --idle-timeout DUR        idle keep-alive client connections (default 60s)
+  --request-buffer-size SIZE
+                            request bodies that fit are read whole before an upstream connection is
+                            taken; larger ones stream (default 64k; 0 streams every body)
+  --body-timeout DUR        longest wait for the next request body byte, then 408 (default 60s)
+  --min-body-rate SIZE      slowest average request body rate per second after the grace, then 408
+                            (default 240; 0 = none)
+  --min-body-rate-grace DUR time a request body may come slower at first (default 10s)
+  --max-uploads-per-client N
+                            request bodies one client address (IPv6: its /64) streams to upstreams at
+                            once, then 429 (default 16; 0 = no limit)
   --connect-timeout DUR     upstream connect timeout (default 5s)
   --upstream-timeout DUR    upstream response head and body idle timeout (default 60s)
   --max-connections N       open client connections; more are reset at once. 0 = no limit (default:
@@ -84,6 +94,11 @@ export interface RunOptions {
   headersTimeoutMs: number;
   requestTimeoutMs: number;
   idleTimeoutMs: number;
+  requestBufferBytes: number;
+  bodyTimeoutMs: number;
+  minBodyRate: number;
+  minBodyRateGraceMs: number;
+  maxUploadsPerClient: number;
   connectTimeoutMs: number;
   upstreamTimeoutMs: number;
   /** Undefined: each process derives its cap from its open-file limit. */
@@ -147,6 +162,16 @@ export function parseRunOptions(argv: string[]): RunOptions {
     headersTimeoutMs,
     requestTimeoutMs,
     idleTimeoutMs: durationFlag('idle-timeout', values['idle-timeout'] ?? '60s'),
+    requestBufferBytes: requestBufferFlag(values['request-buffer-size'] ?? '64k'),
+    bodyTimeoutMs: durationFlag('body-timeout', values['body-timeout'] ?? '60s'),
+    minBodyRate: zeroOr(values['min-body-rate'] ?? '240', (raw) => sizeFlag('min-body-rate', raw)),
+    minBodyRateGraceMs: durationFlag('min-body-rate-grace', values['min-body-rate-grace'] ?? '10s'),
+    maxUploadsPerClient: integerFlag(
+      'max-uploads-per-client',
+      values['max-uploads-per-client'] ?? '16',
+      0,
+      1_000_000,
+    ),
     connectTimeoutMs: durationFlag('connect-timeout', values['connect-timeout'] ?? '5s'),
     upstreamTimeoutMs: durationFlag('upstream-timeout', values['upstream-timeout'] ?? '60s'),
     ...(values['max-connections'] !== undefined
@@ -190,6 +215,25 @@ function checkListenAddresses(http: readonly string[], admin: string): void {
   }
 }
 
+/** A flag where `0` turns the feature off; any other value goes through `parse`. */
+function zeroOr(raw: string, parse: (raw: string) => number): number {
+  return raw === '0' ? 0 : parse(raw);
+}
+
+/** Largest request buffer: memory per client connection, so bounded. */
+const MAX_REQUEST_BUFFER = 16 * 1024 * 1024;
+
+function requestBufferFlag(raw: string): number {
+  const bytes = zeroOr(raw, (r) => sizeFlag('request-buffer-size', r));
+  if (bytes > MAX_REQUEST_BUFFER) {
+    throw new SwarmgateError(
+      'SG_ERR_CONFIG',
+      `--request-buffer-size ${JSON.stringify(raw)}: must be at most 16m (memory held per client connection)`,
+    );
+  }
+  return bytes;
+}
+
 /** Runs `check`, prefixing the flags to the configuration error it throws. */
 function checkedBy(flags: string, check: () => unknown): void {
   try {
@@ -224,6 +268,11 @@ function parse(argv: string[]) {
       'headers-timeout': text,
       'request-timeout': text,
       'idle-timeout': text,
+      'request-buffer-size': text,
+      'body-timeout': text,
+      'min-body-rate': text,
+      'min-body-rate-grace': text,
+      'max-uploads-per-client': text,
       'connect-timeout': text,
       'upstream-timeout': text,
       'max-connections': text,

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { RoutingTable } from '../routing/table.js';
 import { type CompiledTable, type CompileOptions, compileTable } from './compiled-table.js';
+import { BodyPaceGuard } from './http/body-pace-guard.js';
 import {
   type ConnectionLimitSettings,
   ConnectionLimits,
@@ -17,6 +18,7 @@ import { parseListenAddress } from './http/listen-address.js';
 import { copyListeningSockets } from './http/listening-socket-copies.js';
 import { type GatewayRoutesState, routesState } from './http/routes-state.js';
 import { TrustedProxies } from './http/trusted-proxies.js';
+import { UploadSlots } from './http/upload-slots.js';
 import { listenError } from './listen-error.js';
 import type { UpstreamRegistry } from './upstreams/upstream-registry.js';
 
@@ -78,6 +80,9 @@ export class Gateway implements ExchangeHost {
       logger: options.logger,
       proxies,
       maxBodyBytes: limits.maxBodyBytes,
+      requestBufferBytes: limits.requestBufferBytes,
+      bodyPace: new BodyPaceGuard(limits),
+      uploadSlots: new UploadSlots(limits.maxUploadsPerClient),
       maxRetries: options.maxRetries ?? 2,
       tunnelConnectTimeoutMs: options.tunnelConnectTimeoutMs ?? 5_000,
       tunnelHeadersTimeoutMs: options.tunnelHeadersTimeoutMs ?? 60_000,

@@ -18,12 +18,13 @@ export const ERROR_STATUS = {
   SG_ERR_TRANSFER_CODING: 501,
   SG_ERR_CONNECT_METHOD: 501,
   SG_ERR_CLIENT_TIMEOUT: 408,
+  SG_ERR_TOO_MANY_UPLOADS: 429,
   SG_ERR_INTERNAL: 500,
 } as const satisfies Partial<Record<ErrorCode, number>>;
 
 export type HttpErrorCode = keyof typeof ERROR_STATUS;
 
-/** Seconds a client is asked to wait after a 503 (no available upstream). */
+/** Seconds a client is asked to wait after a 503 (no available upstream) or a 429 (too many uploads). */
 export const RETRY_AFTER_SECONDS = '5';
 
 /** A short plain-text body: status, reason and code; never an internal address. */
@@ -48,7 +49,9 @@ export function sendError(res: ServerResponse, code: HttpErrorCode, close: boole
   const body = BODIES.get(code)!;
   const headers = ['content-type', 'text/plain; charset=utf-8', 'content-length', String(body.length)];
   headers.push('cache-control', 'no-store');
-  if (code === 'SG_ERR_NO_UPSTREAM') headers.push('retry-after', RETRY_AFTER_SECONDS);
+  if (code === 'SG_ERR_NO_UPSTREAM' || code === 'SG_ERR_TOO_MANY_UPLOADS') {
+    headers.push('retry-after', RETRY_AFTER_SECONDS);
+  }
   if (close) headers.push('connection', 'close');
   res.writeHead(ERROR_STATUS[code], headers);
   res.end(body);

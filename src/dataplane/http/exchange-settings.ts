@@ -1,7 +1,9 @@
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { CompiledTable } from '../compiled-table.js';
+import type { BodyPaceGuard } from './body-pace-guard.js';
 import type { TrustedProxies } from './trusted-proxies.js';
+import type { UploadSlots } from './upload-slots.js';
 
 /** What every request handled by one gateway shares; built once, read on the hot path. */
 export interface ExchangeSettings {
@@ -9,6 +11,12 @@ export interface ExchangeSettings {
   readonly proxies: TrustedProxies;
   /** 0 = no limit. */
   readonly maxBodyBytes: number;
+  /** Request bodies known to fit in this many bytes are read whole before going upstream; 0 = none. */
+  readonly requestBufferBytes: number;
+  /** Cuts request bodies that stall or trickle. */
+  readonly bodyPace: BodyPaceGuard;
+  /** Request bodies each client streams to upstreams, capped. */
+  readonly uploadSlots: UploadSlots;
   /** Further attempts on other upstreams after a retryable failure. */
   readonly maxRetries: number;
   /**

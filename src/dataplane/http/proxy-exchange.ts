@@ -4,7 +4,7 @@ import type { Selection } from '../compiled-table.js';
 import { endOfTurnWrites, type PendingHead } from '../end-of-turn-writes.js';
 import type { UpstreamRequest, UpstreamResponseHandler } from '../upstreams/http1/exchange-handler.js';
 import { ResponseParseError } from '../upstreams/http1/response-parse-error.js';
-import { BodyLimit } from './body-limit.js';
+import { ClientBody, type ClientBodyOwner } from './client-body.js';
 import { rawReplyInstead } from './client-errors.js';
 import type { Entrypoint } from './entrypoint.js';
 import { type HttpErrorCode, sendError } from './error-responses.js';
@@ -23,19 +23,25 @@ export type Expectation = 'none' | 'continue' | 'unsupported';
 
 /**
  * One client request proxied to an upstream, and the upstream client's handler for it: one object per
- * request, no per-request closures on the data path. Streams both ways with backpressure (the request
- * body is read as the upstream takes it; `onData` pauses the upstream while the client is slow), retries
- * on another upstream when that is safe, and answers with an `SG_ERR_*` error otherwise.
+ * request, no per-request closures on the data path. A small request body is read whole before an
+ * upstream connection is taken, a larger one streams (see `ClientBody`); responses stream with
+ * backpressure (`onData` pauses the upstream while the client is slow). Retries on another upstream
+ * when that is safe, and answers with an `SG_ERR_*` error otherwise.
  *
  * @example
  * new ProxyExchange(req, res, settings, gateway, entrypoint).start('none');
  */
-export class ProxyExchange implements UpstreamResponseHandler, PendingHead {
+export class ProxyExchange implements UpstreamResponseHandler, PendingHead, ClientBodyOwner {
   readonly #res: ServerResponse;
+  readonly #settings: ExchangeSettings;
   readonly #host: ExchangeHost;
   readonly #entrypoint: Entrypoint;
   readonly #record: ExchangeRecord;
   #request!: UpstreamRequest;
+  /** The request's body, when it has one. */
+  #body: ClientBody | undefined;
+  /** The first upstream, kept while the body is read. */
+  #selection: Selection | undefined;
   #phase: ExchangePhase = 'connect';
   /** The upstream request started and has not completed or failed yet. */
   #active = false;
@@ -63,6 +69,7 @@ export class ProxyExchange implements UpstreamResponseHandler, PendingHead {
     entrypoint: Entrypoint,
   ) {
     this.#res = res;
+    this.#settings = settings;
     this.#host = host;
     this.#entrypoint = entrypoint;
     this.#record = new ExchangeRecord(req, settings, 'request');
@@ -70,7 +77,8 @@ export class ProxyExchange implements UpstreamResponseHandler, PendingHead {
 
   /**
    * Routes the request and dispatches it; errors are answered here, never thrown. A client that
-   * expects `100 Continue` gets it only once an upstream is chosen, so a refused request never uploads.
+   * expects `100 Continue` gets it only once an upstream is chosen (and its upload admitted), so a
+   * refused request never uploads; a body that fits the request buffer is then read before it goes.
    */
   start(expectation: Expectation): void {
     const res = this.#res;
@@ -91,15 +99,48 @@ export class ProxyExchange implements UpstreamResponseHandler, PendingHead {
       return;
     }
     const head = record.head;
+    let body: ClientBody | undefined;
+    if (head.hasBody) {
+      body = new ClientBody(record, this.#settings, this);
+      if (!body.admit()) {
+        this.#fail('SG_ERR_TOO_MANY_UPLOADS', 'too many uploads streaming from this client');
+        return;
+      }
+    }
     if (expectation === 'continue') res.writeContinue();
     this.#request = {
       method: record.req.method!,
       path: record.forwardPath,
       headers: head.headers,
-      body: head.hasBody ? this.#body(record.bodyLimit) : null,
-      contentLength: head.chunked ? -1 : head.contentLength,
+      body: null,
+      contentLength: head.contentLength,
     };
-    this.#send(opening.selection);
+    if (body === undefined) {
+      this.#send(opening.selection);
+      return;
+    }
+    this.#body = body;
+    this.#selection = opening.selection;
+    body.read();
+  }
+
+  bodyReady(body: Buffer | Readable, contentLength: number): void {
+    const request = this.#request;
+    request.body = body;
+    request.contentLength = contentLength;
+    const selection = this.#selection!;
+    this.#selection = undefined;
+    this.#send(selection);
+  }
+
+  bodyRefused(code: HttpErrorCode, message: string): void {
+    this.#fail(code, message);
+  }
+
+  /** The limit may trip, or the client stall, before the request is on a connection: kept for `onConnect`. */
+  bodyFailed(err: Error): void {
+    this.#bodyError = err;
+    if (this.#active && this.#abort !== undefined) this.#abort(err);
   }
 
   onConnect(abort: (reason: Error) => void): void {
@@ -216,19 +257,6 @@ export class ProxyExchange implements UpstreamResponseHandler, PendingHead {
     this.#record.attempt(selection).pool.dispatch(this.#request, this, fresh);
   }
 
-  #body(limit: number): Readable {
-    const req = this.#record.req;
-    if (limit === 0 || !this.#record.head.chunked) return req;
-    const limited = new BodyLimit(limit);
-    req.on('error', (err) => limited.destroy(err));
-    // The limit may trip before the request is on a connection: kept for `onConnect` to abort with.
-    limited.on('error', (err) => {
-      this.#bodyError = err;
-      if (this.#active && this.#abort !== undefined) this.#abort(err);
-    });
-    return req.pipe(limited);
-  }
-
   #bodylessIdempotent(): boolean {
     const method = this.#record.req.method;
     return !this.#record.head.hasBody && (method === 'GET' || method === 'HEAD' || method === 'OPTIONS');
@@ -279,6 +307,7 @@ export class ProxyExchange implements UpstreamResponseHandler, PendingHead {
   readonly #onClose = (): void => {
     if (this.#ended) return;
     this.#ended = true;
+    this.#body?.close();
     const res = this.#res;
     const record = this.#record;
     let status = res.statusCode;

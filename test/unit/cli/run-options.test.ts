@@ -28,6 +28,11 @@ test('defaults suit a first run on a host', () => {
   assert.equal(o.idleTimeoutMs, 60_000);
   assert.equal(o.connectTimeoutMs, 5_000);
   assert.equal(o.upstreamTimeoutMs, 60_000);
+  assert.equal(o.requestBufferBytes, 64 * 1024);
+  assert.equal(o.bodyTimeoutMs, 60_000);
+  assert.equal(o.minBodyRate, 240);
+  assert.equal(o.minBodyRateGraceMs, 10_000);
+  assert.equal(o.maxUploadsPerClient, 16);
   assert.equal(o.shutdownGraceMs, 10_000);
   assert.deepEqual(o.trustedProxies, []);
   assert.equal(o.workers, 1);
@@ -72,6 +77,39 @@ test('durations and sizes take units', () => {
   assert.equal(o.drainTimeoutMs, 90_000);
   assert.equal(o.maxBodyBytes, 10 * 1024 * 1024);
   assert.equal(o.maxHeaderBytes, 32 * 1024);
+});
+
+test('the request body flags take sizes and durations, and 0 turns buffering, the rate and the upload cap off', () => {
+  const o = parseRunOptions([
+    '--request-buffer-size',
+    '256k',
+    '--body-timeout',
+    '20s',
+    '--min-body-rate',
+    '1k',
+    '--min-body-rate-grace',
+    '5s',
+    '--max-uploads-per-client',
+    '4',
+  ]);
+  assert.equal(o.requestBufferBytes, 256 * 1024);
+  assert.equal(o.bodyTimeoutMs, 20_000);
+  assert.equal(o.minBodyRate, 1024);
+  assert.equal(o.minBodyRateGraceMs, 5_000);
+  assert.equal(o.maxUploadsPerClient, 4);
+  const off = parseRunOptions([
+    '--request-buffer-size',
+    '0',
+    '--min-body-rate',
+    '0',
+    '--max-uploads-per-client',
+    '0',
+  ]);
+  assert.deepEqual([off.requestBufferBytes, off.minBodyRate, off.maxUploadsPerClient], [0, 0, 0]);
+  configError(['--request-buffer-size', '1g'], /--request-buffer-size "1g": must be at most 16m/);
+  configError(['--body-timeout', '0'], /--body-timeout "0": must be a positive duration/);
+  configError(['--min-body-rate', 'slow'], /--min-body-rate "slow": must be a positive size/);
+  configError(['--max-uploads-per-client', 'many'], /--max-uploads-per-client "many": must be an integer/);
 });
 
 test('bad values name the flag and the rule', () => {

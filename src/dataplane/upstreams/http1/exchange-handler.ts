@@ -7,8 +7,11 @@ export interface UpstreamRequest {
   path: string;
   /** Flat `[name, value, ...]`, hop-by-hop headers already removed. */
   headers: readonly string[];
-  /** Streamed with backpressure; null when the request has no body. */
-  body: Readable | null;
+  /**
+   * A stream is sent with backpressure; a `Buffer` (a body read whole beforehand) goes out with the
+   * head; null when the request has no body.
+   */
+  body: Readable | Buffer | null;
   /** Length of `body` when known (sent as Content-Length by the caller's headers); -1 sends it chunked. */
   contentLength: number;
 }

@@ -33,6 +33,8 @@ export class RequestBodyWriter {
     body.on('end', this.#onEnd);
     // Kept after `detach`: a body stream without an error listener would crash the process.
     body.on('error', this.#onError);
+    // A body paused on purpose before (its start read and put back) does not flow by a listener alone.
+    body.resume();
   }
 
   /** The body is still being sent and waits for the client's next bytes, not for the upstream to read. */

@@ -128,7 +128,9 @@ export class UpstreamConnection implements ResponseParserHandler {
     const head = serializeRequestHead(request.method, request.path, request.headers, chunked ? CHUNKED : '');
     endOfTurnWrites.cork(socket);
     socket.write(head, 'latin1');
-    if (body === null) {
+    if (body === null || Buffer.isBuffer(body)) {
+      // A body read whole beforehand goes out with the head, in the same corked write.
+      if (body !== null && body.length > 0) socket.write(body);
       this.#requestSent = true;
       return;
     }

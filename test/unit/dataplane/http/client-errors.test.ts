@@ -127,6 +127,8 @@ test('a client that ends its connection mid-body is gone, not a bad request: no 
   const { port, logs } = await startGateway(
     t,
     table([route('web/default', 'web')], [backend('web', [upstream('task:web1:80', { port: web.port })])]),
+    // A streamed body: a buffered one never reaches the upstream (proxy-request-buffer.test.ts).
+    { limits: { requestBufferBytes: 0 } },
   );
   const ends = channelMessages<RequestEndEvent>(t, requestEndChannel.name as string);
   const socket = await rawSocket(t, port);
@@ -335,7 +337,12 @@ test('a body cut by the request timeout ends its request as the 408 SG_ERR_CLIEN
 });
 
 test('a request answered before its body came, then cut by the request timeout, ends once, with the status of its answer', async (t) => {
-  const { port } = await gatewayWithBackend(t, { headersTimeoutMs: 200, requestTimeoutMs: 400 });
+  // A streamed body, which the upstream can answer before it is complete.
+  const { port } = await gatewayWithBackend(t, {
+    headersTimeoutMs: 200,
+    requestTimeoutMs: 400,
+    requestBufferBytes: 0,
+  });
   const ends = channelMessages<RequestEndEvent>(t, requestEndChannel.name as string);
   const { reply } = await rawExchange(
     port,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { HttpLimits } from '../../../../src/dataplane/http/http-limits.js';
 import { UpstreamRegistry } from '../../../../src/dataplane/upstreams/upstream-registry.js';
 import { startServer, waitFor } from '../upstreams/servers.js';
 import { backend, registryOptions, route, table, upstream } from '../upstreams/table-fixtures.js';
@@ -11,13 +12,14 @@ const UPSTREAM_TIMEOUT_MS = 300;
 async function gatewayBefore(
   t: Parameters<typeof startServer>[0],
   answer: Parameters<typeof startServer>[1],
+  limits: Partial<HttpLimits> = {},
 ) {
   const origin = await startServer(t, answer);
   const registry = new UpstreamRegistry(registryOptions({ upstreamTimeoutMs: UPSTREAM_TIMEOUT_MS }));
   const gateway = await startGateway(
     t,
     table([route('web/default', 'web')], [backend('web', [upstream('task:only:80', { port: origin.port })])]),
-    { registry },
+    { registry, limits },
   );
   return gateway;
 }
@@ -59,13 +61,18 @@ test('a client that stops reading a download is cut as SG_ERR_CLIENT_TIMEOUT; th
   assert.equal((await send(port)).status, 200);
 });
 
-test('a client that stops sending its request body gets 408 SG_ERR_CLIENT_TIMEOUT; the upstream stays up', async (t) => {
-  const { port, logs, registry } = await gatewayBefore(t, (req, res) => {
-    // The gateway aborts the stalled uploads it forwarded: 'aborted' errors are expected.
-    req.on('error', () => {});
-    req.on('end', () => res.end('done'));
-    req.resume();
-  });
+test('a client that stops sending its streamed request body gets 408 SG_ERR_CLIENT_TIMEOUT; the upstream stays up', async (t) => {
+  const { port, logs, registry } = await gatewayBefore(
+    t,
+    (req, res) => {
+      // The gateway aborts the stalled uploads it forwarded: 'aborted' errors are expected.
+      req.on('error', () => {});
+      req.on('end', () => res.end('done'));
+      req.resume();
+    },
+    // Streamed, so the upstream timeout watches it (a buffered body: proxy-request-buffer.test.ts).
+    { requestBufferBytes: 0 },
+  );
   for (let i = 0; i < 3; i++) {
     const { reply, closed } = await rawExchange(
       port,
