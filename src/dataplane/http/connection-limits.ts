@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { addressKey } from './client-address-key.js';
 import { type ConnectionRefusedEvent, connectionRefusedChannel } from './diagnostics.js';
-import { plainAddress, type TrustedProxies } from './trusted-proxies.js';
+import type { TrustedProxies } from './trusted-proxies.js';
 
 /** Caps on open client connections; 0 turns a cap off. */
 export interface ConnectionLimitSettings {
@@ -156,27 +157,3 @@ export class ConnectionLimits {
 }
 
 function ignore(): void {}
-
-/**
- * What a peer is counted under: its IPv4 address (also when IPv4-mapped), or its IPv6 /64 written
- * as `2001:db8:0:1::/64`.
- *
- * @example
- * addressKey('::ffff:192.0.2.7'); // '192.0.2.7'
- * addressKey('2001:db8:0:1:a::1'); // '2001:db8:0:1::/64'
- */
-export function addressKey(address: string): string {
-  const plain = plainAddress(address);
-  if (!plain.includes(':')) return plain;
-  const zoneless = plain.split('%', 1)[0]!;
-  const [head = '', tail] = zoneless.split('::', 2);
-  const groups = head === '' ? [] : head.split(':');
-  if (tail !== undefined) {
-    const after = tail === '' ? [] : tail.split(':');
-    // A trailing dotted IPv4 part stands for two groups.
-    const width = after.length + (after.at(-1)?.includes('.') ? 1 : 0);
-    groups.push(...new Array<string>(Math.max(0, 8 - groups.length - width)).fill('0'), ...after);
-  }
-  const prefix = groups.slice(0, 4).map((group) => Number.parseInt(group, 16).toString(16));
-  return `${prefix.join(':')}::/64`;
-}

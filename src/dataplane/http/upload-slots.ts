@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { addressKey } from './client-address-key.js';
 
 /**
  * Counts the request bodies each client streams to upstreams (bodies too large to buffer hold an
@@ -22,7 +22,7 @@ export class UploadSlots {
 
   /** Takes a slot for `address`; returns the key to `give` it back with, or undefined at the limit. */
   take(address: string): string | undefined {
-    const key = clientKey(address);
+    const key = addressKey(address);
     if (this.#max === 0) return key;
     const held = this.#held.get(key) ?? 0;
     if (held >= this.#max) return undefined;
@@ -37,25 +37,4 @@ export class UploadSlots {
     if (held <= 1) this.#held.delete(key);
     else this.#held.set(key, held - 1);
   }
-}
-
-/**
- * The key a client address counts under: an IPv4 address itself, an IPv6 address's /64 (as
- * `2001:db8:0:1::/64`); anything else (a trusted proxy's header that is no address) as it is.
- *
- * @example
- * clientKey('2001:db8::1:2:3:4'); // '2001:db8:0:0::/64'
- */
-export function clientKey(address: string): string {
-  if (isIP(address) !== 6) return address;
-  const [head = '', tail] = address.split('::');
-  const front = head === '' ? [] : head.split(':');
-  const back = tail === undefined || tail === '' ? [] : tail.split(':');
-  // An embedded IPv4 tail (`::ffff:1.2.3.4`) stands for two groups; only the first four matter here.
-  const width = front.length + back.length + (back.at(-1)?.includes('.') ? 1 : 0);
-  const groups = tail === undefined ? front : [...front, ...Array(8 - width).fill('0'), ...back];
-  return `${groups
-    .slice(0, 4)
-    .map((g) => (Number.parseInt(g, 16) || 0).toString(16))
-    .join(':')}::/64`;
 }

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { GatewayOptions } from '../../../../src/dataplane/gateway.js';
-import { addressKey, ConnectionLimits } from '../../../../src/dataplane/http/connection-limits.js';
+import { ConnectionLimits } from '../../../../src/dataplane/http/connection-limits.js';
 import { TrustedProxies } from '../../../../src/dataplane/http/trusted-proxies.js';
 import { attachConnectionMetrics } from '../../../../src/observability/connection-metrics.js';
 import { registerStateMetrics } from '../../../../src/observability/state-metrics.js';
@@ -222,16 +222,4 @@ test('ConnectionLimits forgets an address once its last connection closes', asyn
   b.destroy();
   await waitFor(() => limits.open === 0, 'both released');
   assert.equal(limits.addresses, 0, 'no entry is left for addresses without connections');
-});
-
-test('addressKey: IPv4 as is (also IPv4-mapped), IPv6 by its /64', () => {
-  assert.equal(addressKey('192.0.2.7'), '192.0.2.7');
-  assert.equal(addressKey('::ffff:192.0.2.7'), '192.0.2.7');
-  for (const address of ['2001:db8:0:1::1', '2001:db8:0:1:a:b:c:d', '2001:0db8:0000:0001::ffff'])
-    assert.equal(addressKey(address), '2001:db8:0:1::/64', address);
-  assert.equal(addressKey('2001:db8::1'), '2001:db8:0:0::/64');
-  assert.equal(addressKey('::1'), '0:0:0:0::/64');
-  assert.equal(addressKey('fe80::1%eth0'), 'fe80:0:0:0::/64');
-  assert.equal(addressKey('64:ff9b::192.0.2.7'), '64:ff9b:0:0::/64');
-  assert.equal(addressKey('1:2:3:4:5:6:192.0.2.7'), '1:2:3:4::/64');
 });
