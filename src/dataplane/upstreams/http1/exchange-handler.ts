@@ -22,6 +22,11 @@ export interface UpstreamResponseHandler {
   onConnect(abort: (reason: Error) => void): void;
   /** The final response head (interim 1xx are skipped). `resume` restarts a body paused by `onData`. */
   onHeaders(status: number, headers: string[], resume: () => void, statusText: string): void;
+  /**
+   * An interim response (1xx other than 101) before the final head; `headers` as received, validated
+   * (token names, values without CR, LF or NUL). Without this method they are skipped.
+   */
+  onInterim?(status: number, headers: string[]): void;
   /** Body bytes; return false to pause the upstream until `resume` is called. */
   onData(chunk: Buffer): boolean;
   /**
