@@ -154,22 +154,24 @@ export class ResponseHead {
     }
   }
 
-  /** The final coding decides; chunked applied twice is refused (RFC 9112 §6.1). */
+  /**
+   * The final coding decides; chunked applied twice is refused (RFC 9112 §6.1). So is an empty list
+   * element (`chunked,`): llhttp reads the body of such a response until close, RFC 9110 §5.6.1 as
+   * chunked, and the framing must not depend on the reading.
+   */
   #transferEncoding(bytes: Buffer, start: number, end: number): string | undefined {
-    let codings = 0;
     for (let pos = start; pos <= end; ) {
       const comma = elementEnd(bytes, pos, end);
       const from = skipOws(bytes, pos, comma);
       const to = trimOws(bytes, from, comma);
       pos = comma + 1;
-      if (from === to) continue;
-      codings++;
+      if (from === to) return 'invalid transfer-encoding';
       const chunked = to - from === 7 && equalsLower(bytes, from, 'chunked');
       if (chunked && this.#chunkedSeen) return 'invalid transfer-encoding';
       this.#chunkedSeen ||= chunked;
       this.transferCoding = chunked ? TransferCoding.chunked : TransferCoding.other;
     }
-    return codings === 0 ? 'invalid transfer-encoding' : undefined;
+    return undefined;
   }
 
   #connection(bytes: Buffer, start: number, end: number): void {
