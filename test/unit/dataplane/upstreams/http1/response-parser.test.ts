@@ -272,6 +272,17 @@ describe('framing and keep-alive', () => {
     const outcome = feed([`${OK}Content-Length: 9007199254740991\r\n\r\nabc`]);
     assert.deepEqual([outcome.result, outcome.body], ['more', 'abc']);
   });
+  // llhttp refuses such a length, and reads such a coding as not chunked (a body until close).
+  test('refuses a framing field with an HTAB in its trailing whitespace', () => {
+    for (const value of ['5\t', '5 \t', '5\t ']) {
+      assert.equal(refusal(`${OK}Content-Length: ${value}\r\n\r\nhello`), 'invalid content-length');
+    }
+    for (const value of ['chunked\t', 'chunked \t']) {
+      assert.equal(refusal(`${OK}Transfer-Encoding: ${value}\r\n\r\n0\r\n\r\n`), 'invalid transfer-encoding');
+    }
+    assert.equal(parse(`${OK}Content-Length:\t5 \r\n\r\nhello`).body, 'hello');
+    assert.equal(parse(`${OK}Transfer-Encoding:\tgzip,\tchunked \r\n\r\n0\r\n\r\n`).result, 'done');
+  });
   test('refuses Content-Length fields that disagree', () => {
     assert.equal(refusal(`${OK}Content-Length: 5\r\nContent-Length: 6\r\n\r\n`), 'invalid content-length');
   });
