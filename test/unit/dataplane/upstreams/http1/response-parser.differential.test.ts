@@ -475,23 +475,17 @@ const fieldNamed = (headers: readonly string[], name: string): string[] =>
  */
 const STRICTER_REFUSALS: Record<string, string> = {
   'invalid line ending':
-    'RFC 9112 §2.2: a recipient MAY accept a bare LF as a line terminator; a gateway that reuses connections does not (a lone LF or CR is how response splitting hides)',
-  'invalid chunk size':
-    'RFC 9112 §7.1: chunk-size is 1*HEXDIG; swarmgate refuses sizes past 2^53 or of more than 15 digits (a recipient MUST anticipate overflow)',
+    'RFC 9112 §2.2: a recipient MAY accept a bare CR or LF as a line terminator; a gateway that reuses connections does not (a lone CR or LF is how response splitting hides)',
   'invalid content-length':
-    'RFC 9112 §6.3: a Content-Length that is not 1*DIGIT (or a list of one repeated value) is an unrecoverable error; swarmgate refuses values past 2^53',
+    'RFC 9112 §6.3 (5): a Content-Length that is not 1*DIGIT is an unrecoverable error; swarmgate also refuses values past 2^53 (llhttp takes up to 2^64)',
   'invalid transfer-encoding':
-    'RFC 9112 §6.1: a sender MUST NOT apply chunked more than once; an empty coding (`chunked,`) makes the framing depend on the reader (llhttp: until close; RFC 9110 §5.6.1: chunked)',
-  'obsolete line folding':
-    'RFC 9112 §5.2: a user agent may replace obs-fold with SP, but a proxy must not forward it; refusing is the safe choice',
+    'RFC 9112 §6.1: a sender MUST NOT apply chunked more than once; an empty Transfer-Encoding names no coding, and an empty element (`chunked,`) makes the framing depend on the reader',
   'invalid status line':
-    'RFC 9112 §4: status-line = HTTP-version SP 3DIGIT SP [reason-phrase]; swarmgate takes HTTP/1.0 and 1.1 only and a first digit of 1-9',
-  'invalid header value': 'RFC 9110 §5.5: field values hold no CTL besides HTAB (llhttp lets some through)',
+    'RFC 9112 §4: status-line = HTTP-version SP 3DIGIT SP [reason-phrase], the reason without controls; swarmgate refuses a first digit of 0, a control in the reason phrase and an empty line before the status line (§2.2 lets a server skip one before a request-line only)',
   'invalid chunk extension':
     'RFC 9112 §7.1.1: chunk-ext-val is a token or a quoted-string (llhttp lets obs-text through unquoted)',
-  'invalid trailer': 'RFC 9112 §7.1.2: a trailer section is field lines as in the head',
-  'too many interim responses':
-    'RFC 9110 §15.2: interim responses are advisory; more than 32 before the final one is a stalling upstream',
+  'unexpected protocol switch':
+    'RFC 9110 §15.2.2: a server sends 101 only in answer to Upgrade, which the upstream client never sends; llhttp takes it for a final response',
 };
 
 /**
