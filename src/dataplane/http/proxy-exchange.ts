@@ -121,8 +121,8 @@ export class ProxyExchange implements UpstreamResponseHandler, PendingHead {
   onInterim(status: number, rawHeaders: string[]): void {
     if (status !== 103 || this.#earlyHints >= MAX_EARLY_HINTS) return;
     const res = this.#res;
-    // The exchange runs only once its response is first on the connection (PipelineOrder), so the
-    // socket is this response's and nothing of it has been written yet: the 1xx goes before it.
+    // Node gives a response its socket only once it is first in line on the connection, and this
+    // one's head is held until the final head: a 1xx written to the socket now goes right before it.
     const socket = res.socket;
     if (this.#record.req.httpVersionMinor === 0 || res.headersSent || socket === null) return;
     if (!socket.writable || socket.writableNeedDrain) return;
