@@ -39,7 +39,8 @@ const HEAD_DEADLINE_PASSED = 'no final response head within the upstream timeout
 /**
  * One keep-alive HTTP/1.1 connection to an upstream, carrying one exchange at a time (no pipelining).
  * The socket's idle timeout is set once per phase of the connection, not per request: while connecting
- * it is the connect timeout, then the upstream inactivity timeout; idle expiry is the pool's job.
+ * it is the connect timeout, then the upstream inactivity timeout (cut to the final head's deadline
+ * while that head is awaited across reads); idle expiry is the pool's job.
  * A connection is reused only when the response said so, the whole request went out and no stray byte
  * followed the response; anything else destroys it. A reused connection that closes before any byte of
  * the response fails with `SG_UPSTREAM_STALE_CONNECTION`: the upstream most likely closed it as idle.
