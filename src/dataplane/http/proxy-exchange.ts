@@ -10,7 +10,7 @@ import type { Entrypoint } from './entrypoint.js';
 import { type HttpErrorCode, sendError } from './error-responses.js';
 import { ExchangeRecord } from './exchange-record.js';
 import type { ExchangeHost, ExchangeSettings } from './exchange-settings.js';
-import { responseHeaders } from './response-head.js';
+import { earlyHintsHead, responseHeaders } from './response-head.js';
 import type { ExchangePhase } from './upstream-errors.js';
 
 /**
@@ -60,6 +60,8 @@ export class ProxyExchange implements UpstreamResponseHandler, PendingHead, Clie
   #headHeld: string[] | undefined;
   #status = 0;
   #statusText = '';
+  /** `103 Early Hints` passed on to the client so far. */
+  #earlyHints = 0;
 
   constructor(
     req: IncomingMessage,
@@ -148,6 +150,27 @@ export class ProxyExchange implements UpstreamResponseHandler, PendingHead, Clie
     this.#phase = 'awaiting-response';
     if (this.#clientGone) abort(CLIENT_GONE);
     else if (this.#bodyError !== undefined) abort(this.#bodyError);
+  }
+
+  /**
+   * Passes a `103 Early Hints` on to an HTTP/1.1 client, at most `MAX_EARLY_HINTS` of them and only
+   * while the client reads (hints are optional: dropping one is always safe). An HTTP/1.0 client knows
+   * no 1xx (RFC 9110 §15.2); other 1xx end here (the gateway answers `100-continue` itself).
+   * `writeEarlyHints` does not fit: it drops a 103 without `Link` and refuses valid `Link` values (a
+   * list of links in one field line, a quoted parameter with a space).
+   */
+  onInterim(status: number, rawHeaders: string[]): void {
+    if (status !== 103 || this.#earlyHints >= MAX_EARLY_HINTS) return;
+    const res = this.#res;
+    // Node gives a response its socket only once it is first in line on the connection, and this
+    // one's head is held until the final head: a 1xx written to the socket now goes right before it.
+    const socket = res.socket;
+    if (this.#record.req.httpVersionMinor === 0 || res.headersSent || socket === null) return;
+    if (!socket.writable || socket.writableNeedDrain) return;
+    const head = earlyHintsHead(rawHeaders);
+    if (head === undefined) return;
+    this.#earlyHints++;
+    socket.write(head, 'latin1');
   }
 
   onHeaders(statusCode: number, rawHeaders: string[], resume: () => void, statusText: string): void {
@@ -324,6 +347,9 @@ export class ProxyExchange implements UpstreamResponseHandler, PendingHead, Clie
     record.publishEnd(status);
   };
 }
+
+/** How many `103 Early Hints` one response may bring the client: a handful says all a page needs. */
+const MAX_EARLY_HINTS = 4;
 
 /** The reason the upstream exchange is aborted with when the client went away mid-exchange. */
 const CLIENT_GONE = Object.assign(new Error('client closed the connection'), {

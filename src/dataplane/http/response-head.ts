@@ -22,7 +22,8 @@ export function responseHeaders(
   let length = false;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    switch (name.toLowerCase()) {
+    const lower = name.toLowerCase();
+    switch (lower) {
       case 'content-length':
         if (!length) out.push(name, firstListed(raw[i + 1]!));
         length = true;
@@ -33,15 +34,8 @@ export function responseHeaders(
       case 'transfer-encoding':
         codings = codings === undefined ? raw[i + 1]! : `${codings}, ${raw[i + 1]!}`;
         break;
-      case 'keep-alive':
-      case 'te':
-      case 'trailer':
-      case 'upgrade':
-      case 'proxy-connection':
-      case 'proxy-authenticate':
-        break;
       default:
-        out.push(name, raw[i + 1]!);
+        if (!hopByHop(lower)) out.push(name, raw[i + 1]!);
     }
   }
   if (codings !== undefined && !isChunkedOnly(codings)) return undefined;
@@ -52,6 +46,49 @@ export function responseHeaders(
   if (listed !== undefined) removeNamed(out, listed);
   if (setCookie !== undefined) out.push('set-cookie', setCookie);
   return out;
+}
+
+/**
+ * The `103 Early Hints` interim response to pass on for an upstream's, or undefined when none of its
+ * fields is left: hop-by-hop fields go, and so do the framing ones (a 1xx has no content). Names and
+ * values are written as received: the upstream parser let through only token names, and values
+ * without CR, LF or NUL.
+ */
+export function earlyHintsHead(raw: readonly string[]): string | undefined {
+  let listed: string[] | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.toLowerCase() === 'connection') listed = connectionTokens(raw[i + 1]!, listed);
+  }
+  let fields = '';
+  for (let i = 0; i < raw.length; i += 2) {
+    const lower = raw[i]!.toLowerCase();
+    if (
+      lower === 'connection' ||
+      lower === 'content-length' ||
+      lower === 'transfer-encoding' ||
+      hopByHop(lower) ||
+      listed?.includes(lower)
+    ) {
+      continue;
+    }
+    fields += `${raw[i]!}: ${raw[i + 1]!}\r\n`;
+  }
+  return fields === '' ? undefined : `HTTP/1.1 103 Early Hints\r\n${fields}\r\n`;
+}
+
+/** Hop-by-hop fields besides `Connection` and the ones it lists (RFC 9110 §7.6.1), by lower-case name. */
+function hopByHop(lower: string): boolean {
+  switch (lower) {
+    case 'keep-alive':
+    case 'te':
+    case 'trailer':
+    case 'upgrade':
+    case 'proxy-connection':
+    case 'proxy-authenticate':
+      return true;
+    default:
+      return false;
+  }
 }
 
 /** The first element of a comma-separated field value. */

@@ -6,6 +6,9 @@ const SP = 0x20;
 const HTAB = 0x09;
 const COLON = 0x3a;
 const SEMICOLON = 0x3b;
+const EQUALS = 0x3d;
+const DQUOTE = 0x22;
+const BACKSLASH = 0x5c;
 
 /** A chunk-size line longer than this (size, extensions and all) is refused. */
 const MAX_SIZE_LINE_BYTES = 4096;
@@ -15,17 +18,23 @@ const MAX_SIZE_DIGITS = 15;
 // Where the decoder stands; the trailer states come last, so one comparison tells them apart.
 const SIZE_START = 0;
 const SIZE = 1;
-const SIZE_BWS = 2;
-const EXTENSION = 3;
-const SIZE_LF = 4;
-const DATA = 5;
-const DATA_CR = 6;
-const DATA_LF = 7;
-const TRAILER_START = 8;
-const TRAILER_NAME = 9;
-const TRAILER_VALUE = 10;
-const TRAILER_LF = 11;
-const END_LF = 12;
+// chunk-ext = *( ";" name [ "=" ( token / quoted-string ) ] ) (RFC 9112 §7.1.1, without BWS)
+const EXT_START = 2;
+const EXT_NAME = 3;
+const EXT_VALUE_START = 4;
+const EXT_TOKEN = 5;
+const EXT_QUOTED = 6;
+const EXT_QUOTED_PAIR = 7;
+const EXT_VALUE_END = 8;
+const SIZE_LF = 9;
+const DATA = 10;
+const DATA_CR = 11;
+const DATA_LF = 12;
+const TRAILER_START = 13;
+const TRAILER_NAME = 14;
+const TRAILER_VALUE = 15;
+const TRAILER_LF = 16;
+const END_LF = 17;
 
 /**
  * Removes chunked framing (RFC 9112 §7.1) from a body fed in pieces split anywhere. Chunk data goes to
@@ -95,21 +104,21 @@ export class ChunkedDecoder {
             }
             this.#sizeLineBytes++;
           } else if (code === CR) state = SIZE_LF;
-          else if (code === SEMICOLON) state = EXTENSION;
-          // BWS is allowed before an extension only (RFC 9112 §7.1.1).
-          else if (code === SP || code === HTAB) state = SIZE_BWS;
+          else if (code === SEMICOLON) state = EXT_START;
+          // BWS before an extension (RFC 9112 §7.1.1) too: llhttp refuses it, so nothing sends it.
           else return refusal(code, 'invalid chunk size');
           break;
         }
-        case SIZE_BWS:
-          if (code === SEMICOLON) state = EXTENSION;
-          else if (code !== SP && code !== HTAB) return refusal(code, 'invalid chunk size');
+        case EXT_START:
+        case EXT_NAME:
+        case EXT_VALUE_START:
+        case EXT_TOKEN:
+        case EXT_QUOTED:
+        case EXT_QUOTED_PAIR:
+        case EXT_VALUE_END:
           if (++this.#sizeLineBytes > MAX_SIZE_LINE_BYTES) return 'chunk extension too long';
-          break;
-        case EXTENSION:
-          if (code === CR) state = SIZE_LF;
-          else if (FIELD_TEXT[code] !== 1) return refusal(code, 'invalid chunk extension');
-          else if (++this.#sizeLineBytes > MAX_SIZE_LINE_BYTES) return 'chunk extension too long';
+          state = extensionStep(state, code);
+          if (state < 0) return refusal(code, 'invalid chunk extension');
           break;
         case SIZE_LF:
           if (code !== LF) return 'invalid line ending';
@@ -150,6 +159,38 @@ export class ChunkedDecoder {
     this.#state = state;
     return -1;
   }
+}
+
+/**
+ * The state after `code` within chunk extensions, or -1 when it breaks their grammar, as llhttp reads
+ * it: a lax reading here would be one more place for two parsers to part ways. BWS, which the grammar
+ * allows around `;` and `=`, is refused too, as llhttp does.
+ */
+function extensionStep(state: number, code: number): number {
+  const tchar = TOKEN[code] === 1;
+  switch (state) {
+    case EXT_START:
+      return tchar ? EXT_NAME : -1;
+    case EXT_NAME:
+      return tchar ? EXT_NAME : code === EQUALS ? EXT_VALUE_START : afterElement(code);
+    case EXT_VALUE_START:
+      return tchar ? EXT_TOKEN : code === DQUOTE ? EXT_QUOTED : -1;
+    case EXT_TOKEN:
+      return tchar ? EXT_TOKEN : afterElement(code);
+    case EXT_QUOTED:
+      if (code === DQUOTE) return EXT_VALUE_END;
+      if (code === BACKSLASH) return EXT_QUOTED_PAIR;
+      return FIELD_TEXT[code] === 1 ? EXT_QUOTED : -1;
+    case EXT_QUOTED_PAIR:
+      return FIELD_TEXT[code] === 1 ? EXT_QUOTED : -1;
+    default: // EXT_VALUE_END
+      return afterElement(code);
+  }
+}
+
+/** After an extension's name or value: `;` starts the next one, CR ends the line. */
+function afterElement(code: number): number {
+  return code === SEMICOLON ? EXT_START : code === CR ? SIZE_LF : -1;
 }
 
 /** Why `code` is refused: a bare LF says so whatever the state expected. */

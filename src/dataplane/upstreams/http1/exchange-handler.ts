@@ -23,8 +23,13 @@ export interface UpstreamRequest {
 export interface UpstreamResponseHandler {
   /** The request is about to go out on a connection; `abort` ends the exchange with `onError(reason)`. */
   onConnect(abort: (reason: Error) => void): void;
-  /** The final response head (interim 1xx are skipped). `resume` restarts a body paused by `onData`. */
+  /** The final response head (interim 1xx go to `onInterim`). `resume` restarts a body paused by `onData`. */
   onHeaders(status: number, headers: string[], resume: () => void, statusText: string): void;
+  /**
+   * An interim response (1xx other than 101) before the final head; `headers` as received, validated
+   * (token names, values without CR, LF or NUL). Without this method they are skipped.
+   */
+  onInterim?(status: number, headers: string[]): void;
   /** Body bytes; return false to pause the upstream until `resume` is called. */
   onData(chunk: Buffer): boolean;
   /**

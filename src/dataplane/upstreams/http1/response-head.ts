@@ -76,12 +76,13 @@ export class ResponseHead {
       if (code !== CR) return code === LF ? 'invalid line ending' : 'invalid header value';
       if (bytes[pos + 1] !== LF) return 'invalid line ending';
       const valueEnd = trimOws(bytes, valueStart, pos);
+      const lineEnd = pos;
       pos += 2;
       headers.push(
         text.slice(nameStart - start, nameEnd - start),
         text.slice(valueStart - start, valueEnd - start),
       );
-      const invalid = this.#interpret(bytes, nameStart, nameEnd - nameStart, valueStart, valueEnd);
+      const invalid = this.#interpret(bytes, nameStart, nameEnd - nameStart, valueStart, valueEnd, lineEnd);
       if (invalid !== undefined) return invalid;
     }
   }
@@ -113,13 +114,18 @@ export class ResponseHead {
     return bytes[pos + 1] === LF ? pos + 2 : -2;
   }
 
-  /** Takes note of the fields that frame the message or the connection; the rest pass untouched. */
+  /**
+   * Takes note of the fields that frame the message or the connection; the rest pass untouched. A
+   * framing field whose trailing whitespace holds an HTAB is refused: llhttp refuses such a length and
+   * reads such a coding as one that is not chunked, and the framing must not depend on the reader.
+   */
   #interpret(
     bytes: Buffer,
     name: number,
     nameLength: number,
     start: number,
     end: number,
+    lineEnd: number,
   ): string | undefined {
     switch (nameLength) {
       case 10:
@@ -127,13 +133,15 @@ export class ResponseHead {
         else if (equalsLower(bytes, name, 'keep-alive')) this.#keepAlive(bytes, start, end);
         return undefined;
       case 14:
-        return equalsLower(bytes, name, 'content-length')
-          ? this.#contentLength(bytes, start, end)
-          : undefined;
+        if (!equalsLower(bytes, name, 'content-length')) return undefined;
+        return hasTab(bytes, end, lineEnd)
+          ? 'invalid content-length'
+          : this.#contentLength(bytes, start, end);
       case 17:
-        return equalsLower(bytes, name, 'transfer-encoding')
-          ? this.#transferEncoding(bytes, start, end)
-          : undefined;
+        if (!equalsLower(bytes, name, 'transfer-encoding')) return undefined;
+        return hasTab(bytes, end, lineEnd)
+          ? 'invalid transfer-encoding'
+          : this.#transferEncoding(bytes, start, end);
       default:
         return undefined;
     }
@@ -154,22 +162,24 @@ export class ResponseHead {
     }
   }
 
-  /** The final coding decides; chunked applied twice is refused (RFC 9112 §6.1). */
+  /**
+   * The final coding decides; chunked applied twice is refused (RFC 9112 §6.1). So is an empty list
+   * element (`chunked,`): llhttp reads the body of such a response until close, RFC 9110 §5.6.1 as
+   * chunked, and the framing must not depend on the reading.
+   */
   #transferEncoding(bytes: Buffer, start: number, end: number): string | undefined {
-    let codings = 0;
     for (let pos = start; pos <= end; ) {
       const comma = elementEnd(bytes, pos, end);
       const from = skipOws(bytes, pos, comma);
       const to = trimOws(bytes, from, comma);
       pos = comma + 1;
-      if (from === to) continue;
-      codings++;
+      if (from === to) return 'invalid transfer-encoding';
       const chunked = to - from === 7 && equalsLower(bytes, from, 'chunked');
       if (chunked && this.#chunkedSeen) return 'invalid transfer-encoding';
       this.#chunkedSeen ||= chunked;
       this.transferCoding = chunked ? TransferCoding.chunked : TransferCoding.other;
     }
-    return codings === 0 ? 'invalid transfer-encoding' : undefined;
+    return undefined;
   }
 
   #connection(bytes: Buffer, start: number, end: number): void {
@@ -243,6 +253,11 @@ function skipOws(bytes: Buffer, pos: number, end: number): number {
 function trimOws(bytes: Buffer, start: number, end: number): number {
   while (end > start && isOws(bytes[end - 1]!)) end--;
   return end;
+}
+
+function hasTab(bytes: Buffer, start: number, end: number): boolean {
+  for (let pos = start; pos < end; pos++) if (bytes[pos] === HTAB) return true;
+  return false;
 }
 
 function isOws(code: number): boolean {

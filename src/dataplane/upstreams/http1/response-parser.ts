@@ -7,11 +7,12 @@ export { ResponseParseError } from './response-parse-error.js';
 /** What the parser reports; the connection implements it. */
 export interface ResponseParserHandler {
   /**
-   * Final response head (status >= 200; 1xx interim responses other than 101 are parsed and skipped
-   * silently). `headers` is flat [name, value, name, value...] exactly as received (names' case kept,
-   * values with surrounding OWS trimmed), latin1 strings.
+   * Final response head (status >= 200). `headers` is flat [name, value, name, value...] exactly as
+   * received (names' case kept, values with surrounding OWS trimmed), latin1 strings.
    */
   onResponseHead(status: number, statusText: string, headers: string[]): void;
+  /** An interim response (1xx other than 101), headers as in `onResponseHead`; without it they are skipped. */
+  onInterimResponse?(status: number, statusText: string, headers: string[]): void;
   /** Decoded body bytes (chunked framing removed), often a subarray of the input chunk (zero-copy). */
   onResponseData(chunk: Buffer): void;
   /** The response is complete. The handler may `reset` the parser from here. */
@@ -31,6 +32,8 @@ const BARE_LF_END = Buffer.from('\n\n');
 const STATUS_LINE_START = Buffer.from('HTTP/1.');
 /** A head split across reads is gathered in a buffer; one up to this size is kept for the next. */
 const KEPT_HEAD_BUFFER_BYTES = 4096;
+/** More interim responses than this before the final one is an upstream stalling, not processing. */
+export const MAX_INTERIM_RESPONSES = 32;
 
 /**
  * A strict, incremental HTTP/1.1 response parser (RFC 9112) for one keep-alive connection, one response
@@ -61,6 +64,7 @@ export class ResponseParser {
   #keepAlive = false;
   #keepAliveHintMs: number | undefined;
   #started = false;
+  #interim = 0;
   #leftover = 0;
   #error: ResponseParseError | undefined;
 
@@ -90,6 +94,11 @@ export class ResponseParser {
     return this.#started;
   }
 
+  /** True until the final response head has been parsed (interim responses do not count). */
+  get awaitingHead(): boolean {
+    return this.#state === HEAD;
+  }
+
   /** Bytes after the end of the response in the last `execute` chunk (not cleared by `reset`). */
   get leftover(): number {
     return this.#leftover;
@@ -105,6 +114,7 @@ export class ResponseParser {
     this.#keepAlive = false;
     this.#keepAliveHintMs = undefined;
     this.#started = false;
+    this.#interim = 0;
     this.#error = undefined;
   }
 
@@ -188,6 +198,8 @@ export class ResponseParser {
       }
       if (head.status === 101) return this.#fail('unexpected protocol switch');
       // An interim response: the final one follows.
+      if (++this.#interim > MAX_INTERIM_RESPONSES) return this.#fail('too many interim responses');
+      this.#handler.onInterimResponse?.(head.status, head.statusText, head.headers);
       if (end === chunk.length) return -1;
       pos = end;
     }

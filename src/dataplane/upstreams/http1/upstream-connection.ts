@@ -9,7 +9,11 @@ import { UpstreamError } from './upstream-error.js';
 /** Timeouts and limits of one upstream connection. */
 export interface ConnectionSettings {
   connectTimeoutMs: number;
-  /** Inactivity limit while an exchange runs: waiting for the response head, or between body bytes. */
+  /**
+   * Inactivity limit while an exchange runs: waiting for the response head, or between body bytes. The
+   * final response head is also due within this long of the request having gone out in full, interim
+   * (1xx) responses or a head spread over many reads notwithstanding.
+   */
   timeoutMs: number;
   maxResponseHeadBytes: number;
 }
@@ -30,11 +34,13 @@ const CHUNKED = 'transfer-encoding: chunked\r\n';
  * closing it as idle shows within a round trip; a later close is the upstream failing the request.
  */
 const STALE_WINDOW_MS = 250;
+const HEAD_DEADLINE_PASSED = 'no final response head within the upstream timeout';
 
 /**
  * One keep-alive HTTP/1.1 connection to an upstream, carrying one exchange at a time (no pipelining).
  * The socket's idle timeout is set once per phase of the connection, not per request: while connecting
- * it is the connect timeout, then the upstream inactivity timeout; idle expiry is the pool's job.
+ * it is the connect timeout, then the upstream inactivity timeout (cut to the final head's deadline
+ * while that head is awaited across reads); idle expiry is the pool's job.
  * A connection is reused only when the response said so, the whole request went out and no stray byte
  * followed the response; anything else destroys it. A reused connection that closes before any byte of
  * the response fails with `SG_UPSTREAM_STALE_CONNECTION`: the upstream most likely closed it as idle.
@@ -54,6 +60,10 @@ export class UpstreamConnection implements ResponseParserHandler {
   #exchanges = 0;
   /** When the current request went onto the socket (performance clock). */
   #sentAt = 0;
+  /** When its last byte did (performance clock): the final response head is due `timeoutMs` later. */
+  #requestSentAt = 0;
+  /** The socket's timeout is cut short to that deadline (it was given more than one read to arrive). */
+  #headDeadlineSet = false;
   #paused = false;
   /**
    * The last body piece of the current socket read, held back until the read is parsed: a response
@@ -132,6 +142,7 @@ export class UpstreamConnection implements ResponseParserHandler {
       // A body read whole beforehand goes out with the head, in the same corked write.
       if (body !== null && body.length > 0) socket.write(body);
       this.#requestSent = true;
+      this.#requestSentAt = this.#sentAt;
       return;
     }
     this.#bodyWriter = new RequestBodyWriter(body, socket, chunked, this.#onBodySent, this.#abort);
@@ -139,7 +150,15 @@ export class UpstreamConnection implements ResponseParserHandler {
 
   // ResponseParserHandler: called synchronously from `execute`/`finish`.
   onResponseHead(status: number, statusText: string, headers: string[]): void {
+    if (this.#headDeadlineSet) {
+      this.#headDeadlineSet = false;
+      this.#socket.setTimeout(this.#settings.timeoutMs);
+    }
     this.#handler!.onHeaders(status, headers, this.#resume, statusText);
+  }
+
+  onInterimResponse(status: number, _statusText: string, headers: string[]): void {
+    this.#handler?.onInterim?.(status, headers);
   }
 
   onResponseData(chunk: Buffer): void {
@@ -219,7 +238,27 @@ export class UpstreamConnection implements ResponseParserHandler {
   readonly #onBodySent = (): void => {
     this.#bodyWriter = undefined;
     this.#requestSent = true;
+    this.#requestSentAt = performance.now();
+    // Interim responses came during the upload: the deadline on the final head starts now.
+    if (this.#parser.started && this.#parser.awaitingHead) this.#holdHeadDeadline();
   };
+
+  /**
+   * The final head is still awaited after a read (interim responses, or a head spread over reads). Each
+   * read would restart the socket's inactivity timeout, so it is set to what is left until the head's
+   * deadline instead (only on this path: a head that comes in one read costs no timer work). False
+   * when the deadline has passed and the exchange failed.
+   */
+  #holdHeadDeadline(): boolean {
+    const left = this.#requestSentAt + this.#settings.timeoutMs - performance.now();
+    if (left < 1) {
+      this.#fail(new UpstreamError('SG_UPSTREAM_RESPONSE_TIMEOUT', HEAD_DEADLINE_PASSED));
+      return false;
+    }
+    this.#headDeadlineSet = true;
+    this.#socket.setTimeout(Math.ceil(left));
+    return true;
+  }
 
   readonly #onConnect = (): void => {
     this.#connected = true;
@@ -239,8 +278,10 @@ export class UpstreamConnection implements ResponseParserHandler {
     const result = this.#parser.execute(chunk);
     // The handler may have aborted from a callback inside `execute`.
     if (this.#handler === undefined) return;
-    if (result === 'more') this.#flushHeld();
-    else if (result === 'done') this.#complete(this.#parser.leftover === 0);
+    if (result === 'more') {
+      if (this.#requestSent && this.#parser.awaitingHead && !this.#holdHeadDeadline()) return;
+      this.#flushHeld();
+    } else if (result === 'done') this.#complete(this.#parser.leftover === 0);
     else this.#fail(result);
   };
 
@@ -278,7 +319,8 @@ export class UpstreamConnection implements ResponseParserHandler {
         'the client stopped sending the request body',
       );
     }
-    return new UpstreamError('SG_UPSTREAM_RESPONSE_TIMEOUT', 'the upstream stopped answering');
+    const message = this.#headDeadlineSet ? HEAD_DEADLINE_PASSED : 'the upstream stopped answering';
+    return new UpstreamError('SG_UPSTREAM_RESPONSE_TIMEOUT', message);
   }
 
   readonly #onError = (err: Error): void => {

@@ -8,6 +8,8 @@ import {
 /** Everything a parser reported for one response. */
 export interface Outcome {
   heads: { status: number; statusText: string; headers: string[] }[];
+  /** Interim (1xx) heads, in order. */
+  interim: Outcome['heads'];
   body: string;
   ends: number;
   /** The last `execute` (or `finish`) result; an error as its reason. */
@@ -20,11 +22,15 @@ export interface Outcome {
 /** A handler that records what it is told, body bytes copied (the parser's input may be reused). */
 export class Recorder implements ResponseParserHandler {
   readonly heads: Outcome['heads'] = [];
+  readonly interim: Outcome['heads'] = [];
   readonly data: Buffer[] = [];
   ends = 0;
 
   onResponseHead(status: number, statusText: string, headers: string[]): void {
     this.heads.push({ status, statusText, headers });
+  }
+  onInterimResponse(status: number, statusText: string, headers: string[]): void {
+    this.interim.push({ status, statusText, headers });
   }
   onResponseData(chunk: Buffer): void {
     assert.ok(chunk.length > 0, 'no empty data callbacks');
@@ -62,6 +68,7 @@ export function feed(pieces: readonly (string | Uint8Array)[], options: FeedOpti
   if (result === 'more' && options.eof) result = parser.finish();
   return {
     heads: recorder.heads,
+    interim: recorder.interim,
     body: Buffer.concat(recorder.data).toString('latin1'),
     ends: recorder.ends,
     result: summarize(result),

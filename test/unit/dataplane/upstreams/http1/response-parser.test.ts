@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { feed, parse, refusal } from './parser-harness.js';
+import { ResponseParser } from '../../../../../src/dataplane/upstreams/http1/response-parser.js';
+import { feed, parse, Recorder, refusal } from './parser-harness.js';
 
 const OK = 'HTTP/1.1 200 OK\r\n';
 const EMPTY = 'Content-Length: 0\r\n\r\n';
@@ -10,6 +11,10 @@ describe('interim responses', () => {
     const input = `HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n${OK}Content-Length: 2\r\n\r\nhi`;
     const outcome = parse(input);
     assert.deepEqual(outcome.heads, [{ status: 200, statusText: 'OK', headers: ['Content-Length', '2'] }]);
+    assert.deepEqual(outcome.interim, [
+      { status: 100, statusText: 'Continue', headers: [] },
+      { status: 103, statusText: 'Early Hints', headers: ['Link', '</s.css>'] },
+    ]);
     assert.equal(outcome.body, 'hi');
     assert.equal(outcome.result, 'done');
   });
@@ -23,6 +28,26 @@ describe('interim responses', () => {
     const outcome = parse(input);
     assert.equal(outcome.keepAlive, true);
     assert.equal(outcome.keepAliveHintMs, undefined);
+  });
+  test('32 interim responses pass; a 33rd is an upstream stalling', () => {
+    const interim = 'HTTP/1.1 102 Processing\r\n\r\n';
+    assert.equal(parse(`${interim.repeat(32)}${OK}${EMPTY}`).result, 'done');
+    assert.equal(refusal(`${interim.repeat(33)}${OK}${EMPTY}`), 'too many interim responses');
+    // The count starts again with each response.
+    const parser = new ResponseParser(new Recorder(), 1024);
+    for (let i = 0; i < 2; i++) {
+      parser.reset(false);
+      assert.equal(parser.execute(Buffer.from(`${interim.repeat(32)}${OK}${EMPTY}`)), 'done');
+    }
+  });
+  test('awaitingHead holds until the final head, interim ones aside', () => {
+    const parser = new ResponseParser(new Recorder(), 1024);
+    parser.reset(false);
+    assert.equal(parser.awaitingHead, true);
+    parser.execute(Buffer.from('HTTP/1.1 102 Processing\r\n\r\n'));
+    assert.equal(parser.awaitingHead, true);
+    parser.execute(Buffer.from(`${OK}Content-Length: 1\r\n\r\n`));
+    assert.equal(parser.awaitingHead, false);
   });
   test('EOF after an interim response is an incomplete response', () => {
     assert.deepEqual(feed(['HTTP/1.1 100 Continue\r\n\r\n'], { eof: true }).result, {
@@ -247,10 +272,30 @@ describe('framing and keep-alive', () => {
     const outcome = feed([`${OK}Content-Length: 9007199254740991\r\n\r\nabc`]);
     assert.deepEqual([outcome.result, outcome.body], ['more', 'abc']);
   });
+  // llhttp refuses such a length, and reads such a coding as not chunked (a body until close).
+  test('refuses a framing field with an HTAB in its trailing whitespace', () => {
+    for (const value of ['5\t', '5 \t', '5\t ']) {
+      assert.equal(refusal(`${OK}Content-Length: ${value}\r\n\r\nhello`), 'invalid content-length');
+    }
+    for (const value of ['chunked\t', 'chunked \t']) {
+      assert.equal(refusal(`${OK}Transfer-Encoding: ${value}\r\n\r\n0\r\n\r\n`), 'invalid transfer-encoding');
+    }
+    assert.equal(parse(`${OK}Content-Length:\t5 \r\n\r\nhello`).body, 'hello');
+    assert.equal(parse(`${OK}Transfer-Encoding:\tgzip,\tchunked \r\n\r\n0\r\n\r\n`).result, 'done');
+  });
   test('refuses Content-Length fields that disagree', () => {
     assert.equal(refusal(`${OK}Content-Length: 5\r\nContent-Length: 6\r\n\r\n`), 'invalid content-length');
   });
-  for (const value of ['', ' , ', 'chunked, chunked', 'chunked, gzip, CHUNKED']) {
+  // An empty element: llhttp reads `chunked,` as a body until close, RFC 9110 §5.6.1 as chunked.
+  for (const value of [
+    '',
+    ' , ',
+    'chunked, chunked',
+    'chunked, gzip, CHUNKED',
+    'chunked,',
+    ', chunked',
+    'gzip,,chunked',
+  ]) {
     test(`refuses Transfer-Encoding ${JSON.stringify(value)}`, () => {
       assert.equal(refusal(`${OK}Transfer-Encoding: ${value}\r\n\r\n`), 'invalid transfer-encoding');
     });
