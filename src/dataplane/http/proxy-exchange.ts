@@ -3,14 +3,13 @@ import type { Readable } from 'node:stream';
 import type { Selection } from '../compiled-table.js';
 import { endOfTurnWrites, type PendingHead } from '../end-of-turn-writes.js';
 import type { UpstreamRequest, UpstreamResponseHandler } from '../upstreams/http1/exchange-handler.js';
-import { ResponseParseError } from '../upstreams/http1/response-parse-error.js';
 import { ClientBody, type ClientBodyOwner } from './client-body.js';
 import { rawReplyInstead } from './client-errors.js';
 import type { Entrypoint } from './entrypoint.js';
 import { type HttpErrorCode, sendError } from './error-responses.js';
 import { ExchangeRecord } from './exchange-record.js';
 import type { ExchangeHost, ExchangeSettings } from './exchange-settings.js';
-import { earlyHintsHead, responseHeaders } from './response-head.js';
+import { earlyHintsHead, responseHeaders, UNSUPPORTED_CODING } from './response-head.js';
 import type { ExchangePhase } from './upstream-errors.js';
 
 /**
@@ -355,6 +354,3 @@ const MAX_EARLY_HINTS = 4;
 const CLIENT_GONE = Object.assign(new Error('client closed the connection'), {
   code: 'SG_ERR_CLIENT_ABORTED',
 });
-
-/** An upstream response body in a coding the gateway cannot pass on (see `responseHeaders`): a 502. */
-const UNSUPPORTED_CODING = new ResponseParseError('transfer coding other than chunked');

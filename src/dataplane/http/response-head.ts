@@ -1,5 +1,9 @@
+import { ResponseParseError } from '../upstreams/http1/response-parse-error.js';
 import { connectionTokens, removeNamed } from './connection-tokens.js';
 import { isChunkedOnly } from './transfer-coding.js';
+
+/** Why a response `responseHeaders` cannot pass on fails: its body's coding is not chunked alone (a 502). */
+export const UNSUPPORTED_CODING = new ResponseParseError('transfer coding other than chunked');
 
 /**
  * Turns an upstream response's headers (flat `[name, value, ...]`) into the list node's `writeHead`

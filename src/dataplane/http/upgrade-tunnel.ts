@@ -9,6 +9,7 @@ import { ExchangeRecord } from './exchange-record.js';
 import type { ExchangeHost, ExchangeSettings } from './exchange-settings.js';
 import { writeRawRedirect } from './https-redirect.js';
 import type { RequestHead } from './request-head.js';
+import { UNSUPPORTED_CODING } from './response-head.js';
 import { upgradeResponseHead } from './upgrade-response-head.js';
 import type { ErrorCause, ExchangePhase } from './upstream-errors.js';
 
@@ -48,6 +49,8 @@ export class UpgradeTunnel {
   #held: Buffer = EMPTY;
   /** A refusal's body goes to the client chunked. */
   #chunked = false;
+  /** When the answer's head must have come (ms since the epoch): interim responses do not extend it. */
+  #headDeadline = 0;
   #lastError: ErrorCause | undefined;
   #status = 0;
   #clientGone = false;
@@ -126,6 +129,7 @@ export class UpgradeTunnel {
   readonly #onConnect = (): void => {
     const socket = this.#socket!;
     this.#phase = 'awaiting-response';
+    this.#headDeadline = Date.now() + this.#settings.tunnelHeadersTimeoutMs;
     socket.setTimeout(this.#settings.tunnelHeadersTimeoutMs);
     socket.setNoDelay(true);
     socket.write(this.#request);
@@ -173,8 +177,13 @@ export class UpgradeTunnel {
 
   readonly #onUpstreamData = (chunk: Buffer): void => {
     const result = this.#parser.execute(chunk);
-    if (result === 'more') return;
     const socket = this.#socket!;
+    if (result === 'more') {
+      // Each read restarts the socket's inactivity timer: cut it to what is left of the deadline, so
+      // a stream of interim responses (102 every few seconds) cannot hold the client forever.
+      if (this.#parser.awaitingHead) socket.setTimeout(Math.max(1, this.#headDeadline - Date.now()));
+      return;
+    }
     if (result !== 'done') {
       // After the head, a refusal whose body breaks its framing leaves the client a cut response.
       if (this.#phase === 'streaming-response') this.#client.destroy();
@@ -309,9 +318,6 @@ export class UpgradeTunnel {
 
 const EMPTY = Buffer.alloc(0);
 const LAST_CHUNK = Buffer.from('0\r\n\r\n');
-
-/** A refusal whose body is in a transfer coding the gateway does not pass on (see `responseHeaders`): a 502. */
-const UNSUPPORTED_CODING = new ResponseParseError('transfer coding other than chunked');
 
 function ignore(): void {}
 

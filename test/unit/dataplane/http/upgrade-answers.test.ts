@@ -92,3 +92,31 @@ test('a 101 after an interim 100 switches, with the sticky cookie and the first 
   assert.match(head, /\r\nupgrade: websocket\r\n/i);
   assert.ok(reply.endsWith('\r\n\r\nfirst'), JSON.stringify(reply));
 });
+
+test('interim responses do not extend the wait for the answer to an upgrade: 504 at the deadline', async (t) => {
+  const timers: NodeJS.Timeout[] = [];
+  t.after(() => {
+    for (const timer of timers) clearInterval(timer);
+  });
+  const origin = await startRawOrigin(t, (connection) => {
+    if (connection.nextHead() === undefined) return;
+    const socket = connection.socket;
+    timers.push(setInterval(() => socket.write('HTTP/1.1 102 Processing\r\n\r\n'), 100));
+  });
+  const { port } = await startGateway(
+    t,
+    table(
+      [route('ws/default', 'ws', { hosts: [HOST] })],
+      [backend('ws', [upstream('task:ws:80', { port: origin.port })])],
+    ),
+    { tunnelHeadersTimeoutMs: 400 },
+  );
+  const started = Date.now();
+  const { reply, closed } = await rawExchange(port, UPGRADE, 5_000);
+  const waited = Date.now() - started;
+  assert.ok(closed);
+  assert.match(reply, /^HTTP\/1\.1 504 Gateway Timeout\r\n/, JSON.stringify(reply));
+  assert.ok(reply.endsWith('(SG_ERR_UPSTREAM_TIMEOUT)\n'), JSON.stringify(reply));
+  // 32 interim answers would end it as a protocol error after 3.2 s; the deadline is 400 ms.
+  assert.ok(waited < 2_500, `answered after ${waited} ms`);
+});
