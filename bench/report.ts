@@ -7,6 +7,8 @@ import { type ConnectionCost, find, type Summary } from './macro/summary.js';
 import type { BenchMeta } from './meta.js';
 import type { MicroResult } from './micro.js';
 import { type BenchOptions, variantId, variantLabel } from './options.js';
+import { scaleSection } from './scale/scale-report.js';
+import type { ScaleResult } from './scale/scale-result.js';
 
 /** Everything one `npm run bench` produced; written as JSON next to its markdown rendering. */
 export interface BenchReport {
@@ -18,6 +20,8 @@ export interface BenchReport {
   macro: MacroResult | undefined;
   summaries: Summary[];
   connectionCosts: ConnectionCost[];
+  /** The scale rows, when they ran. */
+  scale?: ScaleResult | undefined;
   goals: GoalResult[];
   micro: MicroResult[];
 }
@@ -226,6 +230,7 @@ export function renderMarkdown(report: BenchReport, options: BenchOptions): stri
     goalsSection(report.goals),
     report.macro ? variantSection(report, options) : '',
     connectionSection(report.connectionCosts),
+    scaleSection(report.scale),
     microSection(report.micro),
     targetsSection(report),
   ]

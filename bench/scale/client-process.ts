@@ -1,0 +1,39 @@
+import { fileURLToPath } from 'node:url';
+import { oneCore, pinned } from '../macro/layout.js';
+import type { Started, Supervisor } from '../macro/processes.js';
+import { withFdLimit } from './fd-limit.js';
+import type { ClientJob } from './scale-client.js';
+
+const script = fileURLToPath(new URL('./scale-client.js', import.meta.url));
+
+/** Starts the scale client for `job` on the load's CPU (the gateway has the other), with the raised fd limit. */
+export function startClient(supervisor: Supervisor, job: ClientJob): Started {
+  return supervisor.start(
+    ...pinned(oneCore.loadCpus, ...withFdLimit(process.execPath, [script, JSON.stringify(job)])),
+  );
+}
+
+/**
+ * Waits until the client has reported `phase` on stdout and returns that line's data. Fails when the
+ * client exits without it or `timeoutMs` passes.
+ */
+export async function waitForPhase(
+  client: Started,
+  phase: string,
+  timeoutMs: number,
+): Promise<Record<string, number>> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    // Only whole lines: the last piece may still be being written.
+    for (const line of client.output().split('\n').slice(0, -1)) {
+      if (!line.startsWith('{')) continue;
+      const data = JSON.parse(line) as { phase: string } & Record<string, number>;
+      if (data.phase === phase) return data;
+    }
+    if (!client.running())
+      throw new Error(`client ${await client.exited} before "${phase}": ${client.output().trim()}`);
+    if (performance.now() >= deadline)
+      throw new Error(`client gave no "${phase}" in ${timeoutMs} ms: ${client.output().trim()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -1,0 +1,120 @@
+/** Numbers of the scale rows, one entry per (row, target); every size in bytes, every time in ms or s. */
+
+/** How big the rows are: 10,000 connections in a full run, fewer with `--quick`. */
+export interface ScaleSizes {
+  idleConnections: number;
+  websockets: number;
+  /** Each WebSocket sends one message per interval, for this many rounds. */
+  websocketRounds: number;
+  websocketIntervalMs: number;
+  transferBytes: number;
+  routes: number;
+  upstreams: number;
+  swapConnections: number;
+  /** Seconds of load before and after the swap (after an unmeasured warm-up). */
+  swapBeforeS: number;
+  swapAfterS: number;
+}
+
+/** Idle keep-alive client connections, each after one request. */
+export interface IdleRow {
+  target: string;
+  connections: number;
+  opened: number;
+  /** Still open when the client let go, after the memory was read. */
+  held: number;
+  rssBeforeBytes: number;
+  rssAfterBytes: number;
+  perConnectionBytes: number;
+}
+
+/** Open WebSockets through the gateway to an echoing origin. */
+export interface WebSocketRow {
+  target: string;
+  connections: number;
+  opened: number;
+  held: number;
+  sent: number;
+  echoed: number;
+  rssBeforeBytes: number;
+  /** The most the tree held after the sockets opened: idle, and again after the messages. */
+  rssOpenBytes: number;
+  perSocketBytes: number;
+  /** CPU of the gateway's process tree while the messages flowed, and that phase's wall time. */
+  cpuS: number;
+  wallS: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/** One large body through the gateway, one connection. */
+export interface TransferRow {
+  target: string;
+  direction: 'upload' | 'download';
+  bytes: number;
+  status: number;
+  seconds: number;
+  /** Bytes per second. */
+  throughput: number;
+  rssBeforeBytes: number;
+  rssPeakBytes: number;
+  peakGrowthBytes: number;
+}
+
+/** A table swap (swarmgate: rewritten `--table` file and SIGHUP; nginx: rewritten config and reload). */
+export interface SwapRow {
+  target: string;
+  routes: number;
+  upstreams: number;
+  requests: number;
+  errors: number;
+  reconnects: number;
+  /** p99 over the 5 s that end 1 s before the swap, and over the 5 s from 1 s before it. */
+  beforeP99Ms: number;
+  aroundP99Ms: number;
+  aroundMaxMs: number;
+  /** swarmgate only: from the SIGHUP until its admin API served the new table version. */
+  appliedAfterMs: number | undefined;
+}
+
+/** Everything the scale rows measured. */
+export interface ScaleResult {
+  sizes: ScaleSizes;
+  idle: IdleRow[];
+  websocket: WebSocketRow[];
+  transfer: TransferRow[];
+  swap: SwapRow[];
+  failures: { row: string; target: string; error: string }[];
+  notes: string[];
+}
+
+/** The `q` quantile (0–1) of values already sorted ascending; 0 for none. */
+export function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+/** The window each side of a swap: "before" ends 1 s before it, "around" starts there. */
+export const swapWindowMs = 5_000;
+const swapLeadMs = 1_000;
+
+/** p99 and maximum latency of requests that ended in [from, to) (epoch ms), from parallel arrays. */
+export function windowLatency(
+  ends: number[],
+  latencies: number[],
+  fromMs: number,
+  toMs: number,
+): { p99Ms: number; maxMs: number; count: number } {
+  const inside = latencies.filter((_, i) => ends[i]! >= fromMs && ends[i]! < toMs).sort((a, b) => a - b);
+  return { p99Ms: quantile(inside, 0.99), maxMs: inside[inside.length - 1] ?? 0, count: inside.length };
+}
+
+/** p99 before a swap at `swapMs` and around it (see `SwapRow`). */
+export function swapWindows(ends: number[], latencies: number[], swapMs: number) {
+  const aroundFrom = swapMs - swapLeadMs;
+  return {
+    before: windowLatency(ends, latencies, aroundFrom - swapWindowMs, aroundFrom),
+    around: windowLatency(ends, latencies, aroundFrom, aroundFrom + swapWindowMs),
+  };
+}
