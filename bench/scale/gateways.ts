@@ -22,18 +22,19 @@ const nginxTempPaths = (dir: string) =>
     .join('\n');
 
 /**
- * nginx for the scale rows, one worker like swarmgate's single process (the 1-core layout): `http` is
- * the rest of its `http` block (upstreams and servers). It streams bodies both ways without temp files,
- * as swarmgate does, and keeps idle client connections longer than any row lasts.
+ * nginx for the scale rows with as many workers as swarmgate gets (one, unless a row needs more file
+ * descriptors than one process may hold): `http` is the rest of its `http` block (upstreams and
+ * servers). It streams bodies both ways without temp files, as swarmgate does, and keeps idle client
+ * connections longer than any row lasts.
  */
-export function nginxConfig(dir: string, http: string): string {
+export function nginxConfig(dir: string, http: string, workers = 1): string {
   return `daemon off;
 master_process on;
-worker_processes ${oneCore.workers};
+worker_processes ${workers};
 worker_rlimit_nofile ${scaleFdLimit};
 pid ${join(dir, 'nginx.pid')};
 error_log ${join(dir, 'error.log')} warn;
-events { worker_connections 30000; }
+events { worker_connections ${scaleFdLimit}; }
 http {
   access_log off;
 ${nginxTempPaths(dir)}
@@ -52,14 +53,18 @@ ${http}
 `;
 }
 
-/** The rows' one-route config: `/` to the origin's listeners, `/ws` upgraded. */
-export function nginxOneRoute(port: number, origin: Origin): string {
+/**
+ * The rows' one-route config: `/` to the origin's listeners, `/ws` upgraded. With more than one worker
+ * each gets its own listening socket (`reuseport`), so the kernel spreads connections evenly: without
+ * it one busy worker may accept more than its file limit allows.
+ */
+export function nginxOneRoute(port: number, origin: Origin, workers = 1): string {
   return `  upstream origins {
 ${origin.ports.map((p) => `    server 127.0.0.1:${p};`).join('\n')}
     keepalive 256;
   }
   server {
-    listen 127.0.0.1:${port} backlog=4096;
+    listen 127.0.0.1:${port} backlog=4096${workers > 1 ? ' reuseport' : ''};
     location / {
       proxy_pass http://origins;
       proxy_set_header Connection "";
@@ -87,11 +92,12 @@ export async function startNginx(
   return { ...running, conf };
 }
 
-/** Starts `swarmgate run --table <table>` (one process), pinned and with the raised fd limit. */
+/** Starts `swarmgate run --table <table>` (`--workers` when more than one), pinned, with the raised fd limit. */
 export async function startSwarmgate(
   context: GatewayContext,
   table: string,
   adminPort: number,
+  workers = 1,
 ): Promise<RunningTarget> {
   const secret = join(context.dir, 'sticky-secret');
   await writeFile(secret, randomBytes(32).toString('hex'), { mode: 0o600 });
@@ -112,6 +118,7 @@ export async function startSwarmgate(
       'warn',
       '--shutdown-grace',
       '1s',
+      ...(workers > 1 ? ['--workers', String(workers)] : []),
     ]),
   );
 }

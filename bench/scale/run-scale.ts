@@ -17,7 +17,7 @@ import type { RunningTarget } from '../macro/targets/target.js';
 import { findExecutable } from '../macro/targets/target.js';
 import type { BenchOptions } from '../options.js';
 import { startClient, waitForPhase } from './client-process.js';
-import { withFdLimit } from './fd-limit.js';
+import { withFdLimit, workersFor } from './fd-limit.js';
 import { type GatewayContext, nginxConfig, nginxOneRoute, startNginx, startSwarmgate } from './gateways.js';
 import { treeRssBytes } from './memory.js';
 import { largeNginxHttp, largeTable } from './route-tables.js';
@@ -42,8 +42,9 @@ const fullSizes: ScaleSizes = {
   routes: 10_000,
   upstreams: 5,
   swapConnections: 64,
+  swapLoadRoutes: 100,
   swapBeforeS: 10,
-  swapAfterS: 8,
+  swapAfterS: 20,
 };
 const quickSizes: ScaleSizes = {
   ...fullSizes,
@@ -52,7 +53,7 @@ const quickSizes: ScaleSizes = {
   websocketRounds: 1,
   transferBytes: GiB / 4,
   swapBeforeS: 7,
-  swapAfterS: 6,
+  swapAfterS: 15,
 };
 
 /** The rows' gateways, each started afresh for every row (nginx is the reference). */
@@ -183,13 +184,22 @@ function localPortNote(needed: number): string | undefined {
     : `net.ipv4.ip_local_port_range has ${ports} ports, fewer than the ${needed} the rows open`;
 }
 
-/** Starts `gateway` in front of the context's origin with one route (`/`, and `/ws` upgraded). */
-async function startOneRoute(gateway: GatewayName, context: GatewayContext): Promise<RunningTarget> {
+/**
+ * Starts `gateway` in front of the context's origin with one route (`/`, and `/ws` upgraded), with
+ * `workers` worker processes (all on the gateway's one CPU).
+ */
+async function startOneRoute(
+  gateway: GatewayName,
+  context: GatewayContext,
+  workers = 1,
+): Promise<RunningTarget> {
   if (gateway === 'nginx')
-    return startNginx(context, (port) => nginxConfig(context.dir, nginxOneRoute(port, context.origin)));
+    return startNginx(context, (port) =>
+      nginxConfig(context.dir, nginxOneRoute(port, context.origin, workers), workers),
+    );
   const table = join(context.dir, 'table.json');
   await writeFile(table, JSON.stringify(benchTable(context.origin)));
-  return startSwarmgate(context, table, await freePort());
+  return startSwarmgate(context, table, await freePort(), workers);
 }
 
 /** RSS of the gateway's tree once it has been quiet for a moment (after its start-up probe). */
@@ -237,10 +247,12 @@ async function idle(step: Step, name: GatewayName, context: GatewayContext): Pro
 }
 
 async function websockets(step: Step, name: GatewayName, context: GatewayContext): Promise<WebSocketRow> {
-  const running = await startOneRoute(name, context);
+  const { websockets: connections, websocketRounds: rounds, websocketIntervalMs: intervalMs } = step.sizes;
+  // Each WebSocket holds a client and an upstream socket in the gateway.
+  const workers = workersFor(2 * connections);
+  const running = await startOneRoute(name, context, workers);
   const pid = running.process.pid;
   try {
-    const { websockets: connections, websocketRounds: rounds, websocketIntervalMs: intervalMs } = step.sizes;
     const rssBeforeBytes = await quietRss(running);
     const pauseMs = settleMs + 1_000;
     const client = startClient(step.supervisor, {
@@ -265,6 +277,7 @@ async function websockets(step: Step, name: GatewayName, context: GatewayContext
       const rssOpenBytes = Math.max(rssIdle, treeRssBytes(pid));
       const row: WebSocketRow = {
         target: name,
+        workers,
         connections,
         opened,
         held: done.open ?? 0,
@@ -416,6 +429,7 @@ async function swap(step: Step, name: GatewayName, context: GatewayContext): Pro
       mode: 'load',
       port: running.port,
       routes,
+      loadRoutes: step.sizes.swapLoadRoutes,
       connections: step.sizes.swapConnections,
       durationMs: beforeMs + step.sizes.swapAfterS * 1e3,
       out,
@@ -427,6 +441,7 @@ async function swap(step: Step, name: GatewayName, context: GatewayContext): Pro
       await rename(next, live);
       process.kill(running.process.pid, 'SIGHUP');
       const appliedAfterMs = await applied?.();
+      const servedMs = appliedAfterMs === undefined ? undefined : swapMs + appliedAfterMs;
       await waitForPhase(client, 'done', step.sizes.swapAfterS * 1e3 + 30_000);
       const load = JSON.parse(await readFile(out, 'utf8')) as {
         ends: number[];
@@ -434,7 +449,7 @@ async function swap(step: Step, name: GatewayName, context: GatewayContext): Pro
         errors: number;
         reconnects: number;
       };
-      const { before, around } = swapWindows(load.ends, load.latencies, swapMs);
+      const { before, around } = swapWindows(load.ends, load.latencies, swapMs, servedMs);
       if (around.count === 0 || before.count === 0)
         throw new Error(`no requests ended within ${swapWindowMs} ms of the swap`);
       const row: SwapRow = {
@@ -446,6 +461,7 @@ async function swap(step: Step, name: GatewayName, context: GatewayContext): Pro
         reconnects: load.reconnects,
         beforeP99Ms: before.p99Ms,
         aroundP99Ms: around.p99Ms,
+        aroundS: around.seconds,
         aroundMaxMs: around.maxMs,
         appliedAfterMs,
       };

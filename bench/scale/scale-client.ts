@@ -25,7 +25,16 @@ export type ClientJob =
       rounds: number;
     }
   | { mode: 'upload' | 'download'; port: number; host: string; bytes: number }
-  | { mode: 'load'; port: number; routes: number; connections: number; durationMs: number; out: string };
+  | {
+      mode: 'load';
+      port: number;
+      /** The table's size, and how many of its routes, spread evenly over it, the requests cycle through. */
+      routes: number;
+      loadRoutes: number;
+      connections: number;
+      durationMs: number;
+      out: string;
+    };
 
 const connectTimeoutMs = 10_000;
 /** Connections being set up at once: more would overflow the listen backlogs for no gain. */
@@ -203,7 +212,7 @@ async function transfer(job: Extract<ClientJob, { mode: 'upload' | 'download' }>
 
 /**
  * Closed-loop load: `connections` keep-alive connections each send a GET as soon as the previous answer
- * ended, cycling through the hosts of a `routes`-route table, for `durationMs`. Writes every request's end time (epoch ms) and latency
+ * ended, cycling through `loadRoutes` hosts spread over a `routes`-route table, for `durationMs`. Writes every request's end time (epoch ms) and latency
  * to `out`. A connection the server closes is reopened; a request it dropped counts as an error.
  */
 async function load(job: Extract<ClientJob, { mode: 'load' }>): Promise<void> {
@@ -212,7 +221,8 @@ async function load(job: Extract<ClientJob, { mode: 'load' }>): Promise<void> {
   let errors = 0;
   let reconnects = 0;
   let nextHost = 0;
-  const hosts = Array.from({ length: job.routes }, (_, i) => routeHost(i));
+  const stride = Math.max(1, Math.floor(job.routes / job.loadRoutes));
+  const hosts = Array.from({ length: Math.min(job.loadRoutes, job.routes) }, (_, i) => routeHost(i * stride));
   say('loading');
   const deadline = performance.now() + job.durationMs;
   const lane = async () => {
@@ -223,8 +233,7 @@ async function load(job: Extract<ClientJob, { mode: 'load' }>): Promise<void> {
         let inFlight = false;
         const ask = () => {
           if (performance.now() >= deadline) return void socket.destroy();
-          // A prime step spreads consecutive requests over the whole table.
-          nextHost = (nextHost + 7919) % hosts.length;
+          nextHost = (nextHost + 1) % hosts.length;
           inFlight = true;
           sentAt = performance.now();
           socket.write(`GET / HTTP/1.1\r\nHost: ${hosts[nextHost]}\r\n\r\n`);

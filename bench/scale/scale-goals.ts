@@ -126,7 +126,8 @@ function swapGoal(scale: ScaleResult, goal: string): GoalResult {
   return {
     goal,
     measured:
-      `${spike.toFixed(2)}× (${ours.beforeP99Ms.toFixed(2)} → ${ours.aroundP99Ms.toFixed(2)} ms, max ${ours.aroundMaxMs.toFixed(1)} ms; ` +
+      `${spike.toFixed(2)}× (${ours.beforeP99Ms.toFixed(2)} → ${ours.aroundP99Ms.toFixed(2)} ms over ${ours.aroundS.toFixed(1)} s, ` +
+      `max ${ours.aroundMaxMs.toFixed(1)} ms; ` +
       `${applied}; ${ours.errors} errors)${nginx}`,
     status: verdict(spike <= maxSwapSpike && ours.errors === 0 && ours.appliedAfterMs !== undefined),
   };

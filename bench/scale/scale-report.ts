@@ -41,6 +41,7 @@ export function scaleSection(scale: ScaleResult | undefined): string {
     table(
       [
         'target',
+        'workers',
         'opened',
         'held',
         'echoed / sent',
@@ -55,6 +56,7 @@ export function scaleSection(scale: ScaleResult | undefined): string {
       ],
       scale.websocket.map((r) => [
         r.target,
+        String(r.workers),
         count(r.opened),
         count(r.held),
         `${count(r.echoed)} / ${count(r.sent)}`,
@@ -95,11 +97,12 @@ export function scaleSection(scale: ScaleResult | undefined): string {
     ),
     '',
     `### ${count(sizes.routes)} routes × ${sizes.upstreams} upstreams swapped under load ` +
-      `(${sizes.swapConnections} connections, closed loop over all routes)`,
+      `(${sizes.swapConnections} connections, closed loop over ${count(sizes.swapLoadRoutes)} routes spread over the table)`,
     '',
     'swarmgate: the `--table` file renamed over and SIGHUP; nginx: its config renamed over and `SIGHUP` ' +
       '(reload). The new table replaces one upstream of every backend. “before” is the 5 s ending 1 s before ' +
-      'the swap, “around” the 5 s from 1 s before it.',
+      'the swap, “around” the 5 s from 1 s before it, or longer: until 2 s after swarmgate served the new table ' +
+      '(its admin API’s `/api/status`), if that came later.',
     '',
     table(
       [
@@ -109,6 +112,7 @@ export function scaleSection(scale: ScaleResult | undefined): string {
         'reconnects',
         'p99 before ms',
         'p99 around ms',
+        'around s',
         '× before',
         'max around ms',
         'served after ms',
@@ -120,6 +124,7 @@ export function scaleSection(scale: ScaleResult | undefined): string {
         String(r.reconnects),
         ms(r.beforeP99Ms),
         ms(r.aroundP99Ms),
+        r.aroundS.toFixed(1),
         `${(r.aroundP99Ms / Math.max(r.beforeP99Ms, 1e-3)).toFixed(2)}×`,
         r.aroundMaxMs.toFixed(1),
         r.appliedAfterMs === undefined ? '–' : r.appliedAfterMs.toFixed(0),

@@ -11,6 +11,12 @@ export interface ScaleSizes {
   routes: number;
   upstreams: number;
   swapConnections: number;
+  /**
+   * Routes the swap row's load cycles through, spread over the table. Not all of them: spread over
+   * 10,000 routes, nearly every request would open a new upstream connection, and the row would measure
+   * connection churn (and run out of local ports) instead of the swap.
+   */
+  swapLoadRoutes: number;
   /** Seconds of load before and after the swap (after an unmeasured warm-up). */
   swapBeforeS: number;
   swapAfterS: number;
@@ -31,6 +37,8 @@ export interface IdleRow {
 /** Open WebSockets through the gateway to an echoing origin. */
 export interface WebSocketRow {
   target: string;
+  /** Gateway worker processes, all on one CPU: two where one may not hold 2 × `connections` sockets. */
+  workers: number;
   connections: number;
   opened: number;
   held: number;
@@ -70,9 +78,13 @@ export interface SwapRow {
   requests: number;
   errors: number;
   reconnects: number;
-  /** p99 over the 5 s that end 1 s before the swap, and over the 5 s from 1 s before it. */
+  /**
+   * p99 over the 5 s that end 1 s before the swap, and over the `aroundS` seconds from 1 s before it (5 s,
+   * or until 2 s after the new table was served, if later).
+   */
   beforeP99Ms: number;
   aroundP99Ms: number;
+  aroundS: number;
   aroundMaxMs: number;
   /** swarmgate only: from the SIGHUP until its admin API served the new table version. */
   appliedAfterMs: number | undefined;
@@ -95,9 +107,11 @@ export function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
-/** The window each side of a swap: "before" ends 1 s before it, "around" starts there. */
+/** The windows each side of a swap: "before" is 5 s and ends 1 s before it, where "around" starts. */
 export const swapWindowMs = 5_000;
 const swapLeadMs = 1_000;
+/** "around" reaches at least this far past the moment the new table was served. */
+const servedTailMs = 2_000;
 
 /** p99 and maximum latency of requests that ended in [from, to) (epoch ms), from parallel arrays. */
 export function windowLatency(
@@ -110,11 +124,19 @@ export function windowLatency(
   return { p99Ms: quantile(inside, 0.99), maxMs: inside[inside.length - 1] ?? 0, count: inside.length };
 }
 
-/** p99 before a swap at `swapMs` and around it (see `SwapRow`). */
-export function swapWindows(ends: number[], latencies: number[], swapMs: number) {
+/**
+ * p99 before a swap at `swapMs` and around it (see `SwapRow`). "around" lasts 5 s, or until 2 s after
+ * `servedMs` (when the gateway served the new table) if that is later: a gateway that takes its time to
+ * load the table does its heavy work after the swap, and the window must include it.
+ */
+export function swapWindows(ends: number[], latencies: number[], swapMs: number, servedMs?: number) {
   const aroundFrom = swapMs - swapLeadMs;
+  const aroundTo = Math.max(aroundFrom + swapWindowMs, (servedMs ?? 0) + servedTailMs);
   return {
     before: windowLatency(ends, latencies, aroundFrom - swapWindowMs, aroundFrom),
-    around: windowLatency(ends, latencies, aroundFrom, aroundFrom + swapWindowMs),
+    around: {
+      ...windowLatency(ends, latencies, aroundFrom, aroundTo),
+      seconds: (aroundTo - aroundFrom) / 1e3,
+    },
   };
 }
