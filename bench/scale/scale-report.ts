@@ -1,3 +1,4 @@
+import { sizeLabel } from './scale-goals.js';
 import type { ScaleResult } from './scale-result.js';
 
 const table = (header: string[], rows: string[][]): string =>
@@ -15,8 +16,9 @@ export function scaleSection(scale: ScaleResult | undefined): string {
   const parts = [
     '## Scale',
     '',
-    'Each gateway runs alone with one worker on CPU 1 (swarmgate without `--workers`, nginx ' +
-      '`worker_processes 1`), started afresh for every row; the load generator (`scale/scale-client.ts`) and ' +
+    'Each gateway runs alone on CPU 1, started afresh for every row, with one worker (swarmgate without ' +
+      '`--workers`, nginx `worker_processes 1`), or two where one process may not open enough files for ' +
+      'the row (the WebSocket table says); the load generator (`scale/scale-client.ts`) and ' +
       'the origin share CPU 0. RSS is the sum over the gateway’s whole process tree (nginx: master and ' +
       'worker), read from `/proc`; “per connection” is the growth from before the clients connected to ' +
       'after, divided by the connections opened.',
@@ -71,7 +73,7 @@ export function scaleSection(scale: ScaleResult | undefined): string {
       ]),
     ),
     '',
-    `### ${mib(sizes.transferBytes)} MiB bodies, one connection`,
+    `### ${sizeLabel(sizes.transferBytes)} bodies, one connection`,
     '',
     table(
       [
@@ -100,9 +102,10 @@ export function scaleSection(scale: ScaleResult | undefined): string {
       `(${sizes.swapConnections} connections, closed loop over ${count(sizes.swapLoadRoutes)} routes spread over the table)`,
     '',
     'swarmgate: the `--table` file renamed over and SIGHUP; nginx: its config renamed over and `SIGHUP` ' +
-      '(reload). The new table replaces one upstream of every backend. “before” is the 5 s ending 1 s before ' +
-      'the swap, “around” the 5 s from 1 s before it, or longer: until 2 s after swarmgate served the new table ' +
-      '(its admin API’s `/api/status`), if that came later.',
+      '(reload). The new table replaces one upstream of every backend. p99 is the worst p99 of any one second ' +
+      '(a stall delays one request per connection, which a p99 over seconds of load would not show): ' +
+      '“before” over the 5 s ending 1 s before the swap, “around” over the 5 s from 1 s before it, or longer: ' +
+      'until 2 s after swarmgate served the new table (its admin API’s `/api/status`), if that came later.',
     '',
     table(
       [

@@ -20,7 +20,7 @@ test('the scale section has a table per row, with the numbers the goals use', ()
     '| nginx | 2 | 10,000 | 10,000 | 30,000 / 30,000 | 20.0 | 117.7 | 10.0 | 0.010 | 10.3 | 0.25 | 1.00 | 3.00 |',
     '| swarmgate | 2 | 10,000 | 10,000 | 30,000 / 30,000 | 20.0 | 264.1 | 25.0 | 0.050 | 51.7 | 0.50 | 2.00 | 6.00 |',
   ]);
-  assert.deepEqual(rowsOf(markdown, '1024.0 MiB bodies'), [
+  assert.deepEqual(rowsOf(markdown, '1 GiB bodies'), [
     '| upload | nginx | 200 | 500 | 2.05 | 40.0 | 40.0 | 0.0 |',
     '| upload | swarmgate | 200 | 400 | 2.56 | 40.0 | 60.0 | 20.0 |',
     '| download | nginx | 200 | 600 | 1.71 | 40.0 | 40.0 | 0.0 |',

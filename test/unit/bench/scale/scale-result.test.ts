@@ -49,3 +49,22 @@ test('the window around a swap reaches 2 s past the moment the new table was ser
   // A fixed 5 s window would not have seen it.
   assert.equal(swapWindows(ends, latencies, swapMs).around.p99Ms, 2);
 });
+
+test('a stall that delays one request per connection shows in the worst second, not in a 5 s p99', () => {
+  const swapMs = 100_000;
+  const ends: number[] = [];
+  const latencies: number[] = [];
+  for (let t = swapMs - 10_000; t < swapMs + 10_000; t += 1) {
+    ends.push(t);
+    latencies.push(2);
+  }
+  // 30 connections were each waiting on one request through a 0.9 s stall just after the swap.
+  for (let c = 0; c < 30; c++) {
+    ends.push(swapMs + 1_000);
+    latencies.push(900);
+  }
+  const { around } = swapWindows(ends, latencies, swapMs);
+  // 30 of 5,030 requests (0.6%) over the window, but 30 of 1,030 in their second.
+  assert.equal(around.p99Ms, 900);
+  assert.equal(around.count, 5_030);
+});
