@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -71,10 +71,10 @@ const appliedTimeoutMs = 20_000;
 const scaleOrigin = fileURLToPath(new URL('./scale-origin.js', import.meta.url));
 const fastOrigin = fileURLToPath(new URL('../macro/origin-server.js', import.meta.url));
 
+/** What every row needs besides its gateway and that gateway's context. */
 interface Step {
   supervisor: Supervisor;
   repoRoot: string;
-  dir: string;
   sizes: ScaleSizes;
   log: (line: string) => void;
 }
@@ -102,7 +102,7 @@ export async function runScale(
   };
   const gateways = gatewayNames.filter((name) => {
     if (options.targets && !options.targets.includes(name)) return false;
-    const missing = name === 'nginx' ? !findExecutable('nginx') : !readable(cli(repoRoot));
+    const missing = name === 'nginx' ? !findExecutable('nginx') : !existsSync(cli(repoRoot));
     if (missing) result.notes.push(`${name} skipped: not installed or not built`);
     return !missing;
   });
@@ -135,14 +135,14 @@ export async function runScale(
     try {
       await origin.pin(oneCore.loadCpus!);
       await each('idle', origin, async (g, c) => {
-        result.idle.push(await idle({ ...base, dir: c.dir }, g, c));
+        result.idle.push(await idle(base, g, c));
       });
       await each('websocket', origin, async (g, c) => {
-        result.websocket.push(await websockets({ ...base, dir: c.dir }, g, c));
+        result.websocket.push(await websockets(base, g, c));
       });
       for (const direction of ['upload', 'download'] as const)
         await each(direction, origin, async (g, c) => {
-          result.transfer.push(await transfer({ ...base, dir: c.dir }, g, c, direction));
+          result.transfer.push(await transfer(base, g, c, direction));
         });
     } finally {
       await supervisor.stop(origin.process);
@@ -152,7 +152,7 @@ export async function runScale(
     try {
       await swapOrigin.pin(oneCore.loadCpus!);
       await each('swap', swapOrigin, async (g, c) => {
-        result.swap.push(await swap({ ...base, dir: c.dir }, g, c));
+        result.swap.push(await swap(base, g, c));
       });
     } finally {
       await supervisor.stop(swapOrigin.process);
@@ -161,15 +161,6 @@ export async function runScale(
     await rm(scratch, { recursive: true, force: true });
   }
   return result;
-}
-
-function readable(path: string): boolean {
-  try {
-    readFileSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** A note when the ephemeral port range cannot hold the rows' client and upstream connections at once. */

@@ -12,7 +12,7 @@ import { ResponseReader } from './response-reader.js';
 import { routeHost } from './route-tables.js';
 import { decodeFrames, encodeFrame } from './websocket-frames.js';
 
-/** What one client run does; see `scale-jobs.ts` for who sends which. */
+/** What one client run does (`run-scale.ts` gives one per row and gateway). */
 export type ClientJob =
   | { mode: 'idle'; port: number; host: string; connections: number; holdMs: number }
   | {
