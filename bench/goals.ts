@@ -1,6 +1,8 @@
 import type { Sample } from './macro/run-macro.js';
 import { type ConnectionCost, find, repetitionRatios, type Summary } from './macro/summary.js';
 import type { TranslateTime } from './micro.js';
+import { evaluateScaleGoals } from './scale/scale-goals.js';
+import type { ScaleResult } from './scale/scale-result.js';
 
 /** One performance goal and how this run measured against it. */
 export interface GoalResult {
@@ -99,14 +101,16 @@ function translateGoal(time: TranslateTime | undefined): GoalResult {
 }
 
 /**
- * Checks the goals: swarmgate against nginx in the macro benchmark, and the translate time. The verdict
- * compares medians; the per-repetition range beside it shows how firm that verdict is on a noisy machine.
+ * Checks the goals: swarmgate against nginx in the macro benchmark, the translate time, and the scale
+ * rows (`scale/scale-goals.ts`) when they ran. The macro verdicts compare medians; the per-repetition
+ * range beside them shows how firm that verdict is on a noisy machine.
  */
 export function evaluateGoals(
   summaries: Summary[],
   samples: Sample[],
   costs: ConnectionCost[],
   translate: TranslateTime | undefined,
+  scale?: ScaleResult,
 ): GoalResult[] {
   return [
     throughput(
@@ -127,5 +131,6 @@ export function evaluateGoals(
       0.55,
     ),
     translateGoal(translate),
+    ...evaluateScaleGoals(scale),
   ];
 }

@@ -18,6 +18,10 @@ export function variantLabel(v: Variant): string {
   return `${v.layout.label} · ${v.connections} connections · ${v.close ? 'Connection: close' : 'keep-alive'}`;
 }
 
+/** The parts of `npm run bench`. */
+export const benchParts = ['micro', 'macro', 'scale'] as const;
+export type BenchPart = (typeof benchParts)[number];
+
 /** What `npm run bench` runs. */
 export interface BenchOptions {
   quick: boolean;
@@ -32,8 +36,10 @@ export interface BenchOptions {
   variants: Variant[];
   /** Run `bench/setup.sh` (installs wrk and the proxies when missing). */
   setup: boolean;
-  /** Run only one part: the micro benchmarks or the macro benchmark; both when undefined. */
-  only: 'micro' | 'macro' | undefined;
+  /** Run only one part: the micro benchmarks, the macro benchmark or the scale rows; all when undefined. */
+  only: BenchPart | undefined;
+  /** Leave out the scale rows (10,000 connections, 1 GiB bodies, a 10,000-route swap; ~5 minutes). */
+  skipScale: boolean;
 }
 
 const keepAlive = (layout: CoreLayout, connections: number): Variant => ({
@@ -51,8 +57,14 @@ const fullVariants = [oneCore, twoCores].flatMap((layout) => [
 ]);
 const quickVariants = [keepAlive(oneCore, 64), close(oneCore, 64), keepAlive(twoCores, 64)];
 
-const usage = `usage: npm run bench -- [--quick] [--reps N] [--duration S] [--targets a,b] [--skip-setup] [--only micro|macro]
-env: BENCH_QUICK=1, BENCH_REPS, BENCH_DURATION, BENCH_TARGETS, BENCH_ONLY (same meaning)`;
+const usage = `usage: npm run bench -- [--quick] [--reps N] [--duration S] [--targets a,b] [--skip-setup] [--only micro|macro|scale] [--skip-scale]
+env: BENCH_QUICK=1, BENCH_REPS, BENCH_DURATION, BENCH_TARGETS, BENCH_ONLY, BENCH_SKIP_SCALE=1 (same meaning)`;
+
+/** Whether this run includes `part`: all parts unless `--only` names another one or `--skip-scale`. */
+export function runsPart(options: BenchOptions, part: BenchPart): boolean {
+  if (part === 'scale' && options.skipScale) return false;
+  return options.only === undefined || options.only === part;
+}
 
 /**
  * Reads flags, falling back to `BENCH_*` environment variables.
@@ -70,6 +82,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
       targets: { type: 'string' },
       'skip-setup': { type: 'boolean' },
       only: { type: 'string' },
+      'skip-scale': { type: 'boolean' },
       help: { type: 'boolean' },
     },
   });
@@ -80,8 +93,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   const quick = values.quick ?? env.BENCH_QUICK === '1';
   const targets = values.targets ?? env.BENCH_TARGETS;
   const only = values.only ?? env.BENCH_ONLY;
-  if (only !== undefined && only !== 'micro' && only !== 'macro')
-    throw new Error(`--only must be micro or macro\n${usage}`);
+  if (only !== undefined && only !== '' && !benchParts.includes(only as BenchPart))
+    throw new Error(`--only must be micro, macro or scale\n${usage}`);
   return {
     quick,
     durationS: positive(values.duration ?? env.BENCH_DURATION, quick ? 2 : 5, 'duration'),
@@ -90,7 +103,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     targets: targets ? targets.split(',').map((t) => t.trim()) : undefined,
     variants: quick ? quickVariants : fullVariants,
     setup: !values['skip-setup'],
-    only: only || undefined,
+    only: (only || undefined) as BenchPart | undefined,
+    skipScale: values['skip-scale'] ?? env.BENCH_SKIP_SCALE === '1',
   };
 }
 

@@ -7,6 +7,8 @@ import { type ConnectionCost, find, type Summary } from './macro/summary.js';
 import type { BenchMeta } from './meta.js';
 import type { MicroResult } from './micro.js';
 import { type BenchOptions, variantId, variantLabel } from './options.js';
+import { scaleSection } from './scale/scale-report.js';
+import type { ScaleResult } from './scale/scale-result.js';
 
 /** Everything one `npm run bench` produced; written as JSON next to its markdown rendering. */
 export interface BenchReport {
@@ -18,6 +20,8 @@ export interface BenchReport {
   macro: MacroResult | undefined;
   summaries: Summary[];
   connectionCosts: ConnectionCost[];
+  /** The scale rows, when they ran. */
+  scale?: ScaleResult | undefined;
   goals: GoalResult[];
   micro: MicroResult[];
 }
@@ -44,6 +48,12 @@ const loads = (load: number[]) => load.map((l) => l.toFixed(1)).join(' / ');
  */
 const busy = (meta: BenchMeta) => (meta.load.start[0] ?? 0) > availableParallelism();
 
+/** ` (scale only)`, ` (without the scale rows)`: the parts a run left out, if any. */
+function parts(options: BenchOptions): string {
+  if (options.only) return ` (${options.only} only)`;
+  return options.skipScale ? ' (without the scale rows)' : '';
+}
+
 function header(report: BenchReport, options: BenchOptions): string {
   const { meta } = report;
   const minutes = (Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 60e3;
@@ -53,7 +63,7 @@ function header(report: BenchReport, options: BenchOptions): string {
   return [
     `# swarmgate benchmark — ${report.startedAt}`,
     '',
-    `- mode: ${options.quick ? 'quick' : 'full'} — ${options.durationS} s runs, ${options.warmupS} s warm-up, ` +
+    `- mode: ${options.quick ? 'quick' : 'full'}${parts(options)} — ${options.durationS} s runs, ${options.warmupS} s warm-up, ` +
       `median of ${options.reps} repetitions, targets alternated within each repetition, each run after its warm-up and once the idle targets are quiet; took ${minutes.toFixed(1)} min`,
     `- machine: ${meta.cpus}, Linux ${meta.kernel}, Node ${meta.node}; commit ${meta.commit}`,
     `- tools: ${tools}`,
@@ -226,6 +236,7 @@ export function renderMarkdown(report: BenchReport, options: BenchOptions): stri
     goalsSection(report.goals),
     report.macro ? variantSection(report, options) : '',
     connectionSection(report.connectionCosts),
+    scaleSection(report.scale),
     microSection(report.micro),
     targetsSection(report),
   ]

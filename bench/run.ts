@@ -1,6 +1,6 @@
 /**
- * `npm run bench`: micro benchmarks, then the macro benchmark (wrk → proxy → origin on loopback), then a
- * markdown report on stdout and in `bench/results/<timestamp>.{md,json}`. Progress goes to stderr.
+ * `npm run bench`: micro benchmarks, then the macro benchmark (wrk → proxy → origin on loopback), then the
+ * scale rows (many connections, large bodies, a large table swap; `scale/`), then a markdown report on stdout and in `bench/results/<timestamp>.{md,json}`. Progress goes to stderr.
  * Not part of `npm test`. See docs/benchmarks.md.
  */
 import { spawnSync } from 'node:child_process';
@@ -13,8 +13,9 @@ import { allTargets, runMacro } from './macro/run-macro.js';
 import { connectionCosts, summarize } from './macro/summary.js';
 import { collectMeta } from './meta.js';
 import { runMicroBenches, translateTime } from './micro.js';
-import { type BenchOptions, parseOptions, variantId } from './options.js';
+import { type BenchOptions, parseOptions, runsPart, variantId } from './options.js';
 import { type BenchReport, renderMarkdown, writeReport } from './report.js';
+import { runScale } from './scale/run-scale.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -26,11 +27,12 @@ function setup(): void {
 }
 
 async function bench(options: BenchOptions, supervisor: Supervisor): Promise<void> {
-  if (options.setup && options.only !== 'micro') setup();
+  if (options.setup && (runsPart(options, 'macro') || runsPart(options, 'scale'))) setup();
   const startedAt = new Date().toISOString();
   const loadAtStart = loadavg();
-  const micro = options.only === 'macro' ? [] : await runMicroBenches(log);
-  const macro = options.only === 'micro' ? undefined : await runMacro(options, supervisor, repoRoot, log);
+  const micro = runsPart(options, 'micro') ? await runMicroBenches(log) : [];
+  const macro = runsPart(options, 'macro') ? await runMacro(options, supervisor, repoRoot, log) : undefined;
+  const scale = runsPart(options, 'scale') ? await runScale(options, supervisor, repoRoot, log) : undefined;
   const summaries = summarize(macro?.samples ?? []);
   const costs = connectionCosts(summaries, options.variants);
   const report: BenchReport = {
@@ -42,7 +44,8 @@ async function bench(options: BenchOptions, supervisor: Supervisor): Promise<voi
     macro,
     summaries,
     connectionCosts: costs,
-    goals: evaluateGoals(summaries, macro?.samples ?? [], costs, translateTime(micro)),
+    scale,
+    goals: evaluateGoals(summaries, macro?.samples ?? [], costs, translateTime(micro), scale),
     micro,
   };
   const markdown = renderMarkdown(report, options);

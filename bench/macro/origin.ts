@@ -14,10 +14,20 @@ export interface Origin {
   pin(cpus: string): Promise<void>;
 }
 
-/** Starts `origin-server.js` with `listeners` listeners and waits for its ports. */
-export async function startOrigin(supervisor: Supervisor, listeners: number): Promise<Origin> {
-  const script = fileURLToPath(new URL('./origin-server.js', import.meta.url));
-  const started = supervisor.start(process.execPath, [script, String(listeners)]);
+const defaultScript = fileURLToPath(new URL('./origin-server.js', import.meta.url));
+
+/**
+ * Starts `origin-server.js` (or another script that prints `{"ports":[...]}` the same way) with
+ * `listeners` listeners and waits for its ports. `launch` may wrap the command (the scale rows raise its
+ * file descriptor limit).
+ */
+export async function startOrigin(
+  supervisor: Supervisor,
+  listeners: number,
+  script = defaultScript,
+  launch = (command: string, args: string[]): [string, string[]] => [command, args],
+): Promise<Origin> {
+  const started = supervisor.start(...launch(process.execPath, [script, String(listeners)]));
   const ports = await waitForPorts(started);
   return {
     process: started,

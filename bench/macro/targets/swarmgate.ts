@@ -9,14 +9,15 @@ import type { Origin } from '../origin.js';
 import { freePort } from '../ports.js';
 import { launchProxy, type Target } from './target.js';
 
-const cli = (root: string) => join(root, 'dist', 'src', 'cli', 'main.js');
+/** The built CLI under `root`. */
+export const cli = (root: string) => join(root, 'dist', 'src', 'cli', 'main.js');
 
 /**
  * Copies the built `dist/src` (with package.json and a node_modules link) into `dir`, so the processes
  * under test keep running the code as built when the bench started, even if `dist/` is rebuilt meanwhile
  * (swarmgate's workers load modules when they start). Returns the copy's root.
  */
-async function snapshotBuild(repoRoot: string, dir: string): Promise<string> {
+export async function snapshotBuild(repoRoot: string, dir: string): Promise<string> {
   const root = join(dir, 'build');
   await cp(join(repoRoot, 'dist', 'src'), join(root, 'dist', 'src'), {
     recursive: true,

@@ -59,3 +59,15 @@ test('without a node-http run at 1 core the header says the machine speed was no
     '- machine speed: not measured (no node-http run at 1 core, 64 keep-alive connections)',
   );
 });
+
+test('the mode line names the part a run was limited to', () => {
+  const modeLine = (markdown: string) => markdown.split('\n').find((line) => line.startsWith('- mode:'));
+  assert.match(modeLine(renderMarkdown(report([]), options)) ?? '', /^- mode: quick — /);
+  const scaleOnly = parseOptions(['--only', 'scale'], {});
+  assert.match(modeLine(renderMarkdown(report([]), scaleOnly)) ?? '', /^- mode: full \(scale only\) — /);
+  const noScale = parseOptions(['--skip-scale'], {});
+  assert.match(
+    modeLine(renderMarkdown(report([]), noScale)) ?? '',
+    /^- mode: full \(without the scale rows\) — /,
+  );
+});
