@@ -118,6 +118,12 @@ export async function startSwarmgate(
       'warn',
       '--shutdown-grace',
       '1s',
+      // Every row's clients share 127.0.0.1, and 10,000 of them are over the default caps (512 per
+      // address; the total is derived from the fd limit): the rows measure scale, not admission.
+      '--max-connections',
+      '0',
+      '--max-connections-per-address',
+      '0',
       ...(workers > 1 ? ['--workers', String(workers)] : []),
     ]),
   );
