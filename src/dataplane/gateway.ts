@@ -8,7 +8,7 @@ import type { ExchangeHost, ExchangeSettings } from './http/exchange-settings.js
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http/http-limits.js';
 import { HttpListener } from './http/http-listener.js';
 import { parseListenAddress } from './http/listen-address.js';
-import { copyListeningSockets } from './http/listening-socket-copies.js';
+import { acceptSharing, copyListeningSockets } from './http/listening-socket-copies.js';
 import { type GatewayRoutesState, routesState } from './http/routes-state.js';
 import { TrustedProxies } from './http/trusted-proxies.js';
 import { listenError } from './listen-error.js';
@@ -31,8 +31,9 @@ export interface GatewayOptions {
   /** Wait for an upstream's answer to an upgrade; default 60 s. */
   tunnelHeadersTimeoutMs?: number;
   /**
-   * New connections each entrypoint accepts per event-loop iteration (default 1): above 1, the
-   * listening sockets get that many descriptors in this process (see `copyListeningSockets`).
+   * New connections each entrypoint accepts per event-loop iteration (default 1): above 1, each
+   * entrypoint accepts on that many sockets bound with `SO_REUSEPORT`, or on that many descriptors of
+   * its socket where node has no `reusePort` (see `acceptSharing`).
    */
   acceptBatch?: number;
 }
@@ -123,11 +124,13 @@ export class Gateway implements ExchangeHost {
    * rejects with `SG_ERR_CONFIG` naming the entrypoint.
    */
   async listen(): Promise<AddressInfo[]> {
+    const batch = this.#options.acceptBatch ?? 1;
+    const reusePort = batch > 1 && acceptSharing() === 'reuse-port';
     let bound: AddressInfo[];
     try {
       bound = await Promise.all(
         this.#listeners.map((listener) =>
-          listener.listen().catch((err: unknown) => {
+          listener.listen({ reusePort }).catch((err: unknown) => {
             throw listenError('the HTTP entrypoint', listener.address, err);
           }),
         ),
@@ -138,7 +141,7 @@ export class Gateway implements ExchangeHost {
       );
       throw err;
     }
-    await this.#acceptInBatches(this.#options.acceptBatch ?? 1);
+    await this.#acceptInBatches(batch, reusePort);
     this.#listening = true;
     return bound;
   }
@@ -148,9 +151,13 @@ export class Gateway implements ExchangeHost {
     return this.#listeners[0]?.acceptingDescriptors ?? 1;
   }
 
-  async #acceptInBatches(batch: number): Promise<void> {
+  async #acceptInBatches(batch: number, reusePort: boolean): Promise<void> {
     if (batch <= 1 || this.#listeners.length === 0) return;
     try {
+      if (reusePort) {
+        await Promise.all(this.#listeners.map((listener) => listener.acceptAlsoOnReusedPort(batch - 1)));
+        return;
+      }
       const copies = await copyListeningSockets(
         this.#listeners.map((listener) => listener.server),
         batch - 1,
