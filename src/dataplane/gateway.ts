@@ -6,7 +6,7 @@ import { type CompiledTable, type CompileOptions, compileTable } from './compile
 import { tableSwapChannel } from './http/diagnostics.js';
 import type { ExchangeHost, ExchangeSettings } from './http/exchange-settings.js';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http/http-limits.js';
-import { HttpListener } from './http/http-listener.js';
+import { checkAddressFree, HttpListener } from './http/http-listener.js';
 import { parseListenAddress } from './http/listen-address.js';
 import { acceptSharing, copyListeningSockets } from './http/listening-socket-copies.js';
 import { type GatewayRoutesState, routesState } from './http/routes-state.js';
@@ -144,6 +144,23 @@ export class Gateway implements ExchangeHost {
     await this.#acceptInBatches(batch, reusePort);
     this.#listening = true;
     return bound;
+  }
+
+  /**
+   * For a cluster primary whose workers will listen with `options`: fails with `SG_ERR_CONFIG`, as
+   * `listen` does, when an entrypoint's address is in use and the workers' accept batches would bind
+   * `SO_REUSEPORT` sockets, which share such an address instead of failing. A worker cannot check it
+   * itself: its siblings hold the address.
+   */
+  static async checkEntrypointsFree(options: Pick<GatewayOptions, 'http' | 'acceptBatch'>): Promise<void> {
+    if ((options.acceptBatch ?? 1) <= 1 || acceptSharing() !== 'reuse-port') return;
+    for (const entry of options.http) {
+      const address = parseListenAddress(entry);
+      if (address.port === 0) continue;
+      await checkAddressFree(address).catch((err: unknown) => {
+        throw listenError('the HTTP entrypoint', address, err);
+      });
+    }
   }
 
   /** Descriptors each entrypoint accepts on (the accept batch in effect). */

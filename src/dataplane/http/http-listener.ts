@@ -64,17 +64,11 @@ export class HttpListener {
    * with `SO_REUSEPORT`, so that `acceptAlsoOnReusedPort` can bind more sockets to the address.
    */
   async listen(options: { reusePort?: boolean } = {}): Promise<AddressInfo> {
-    const address = this.#listenOptions(this.address.port);
+    const address = listenOptions(this.address);
     if (options.reusePort) {
-      // Any socket of the same user with SO_REUSEPORT may join the address, so a second gateway on it
-      // would take a share of the connections where it must fail to bind: an exclusive bind first
-      // refuses an address in use. Cluster workers share the address on purpose, and a port the
-      // kernel picks is free.
-      if (address.port !== 0 && !cluster.isWorker) {
-        const probe = createNetServer();
-        await bind(probe, address);
-        await new Promise((resolve) => probe.close(resolve));
-      }
+      // Cluster workers share the address on purpose (the primary checked it), and a port the kernel
+      // picks is free.
+      if (address.port !== 0 && !cluster.isWorker) await checkAddressFree(this.address);
       await bind(this.server, reusePortListenOptions(address));
     } else {
       await bind(this.server, address);
@@ -105,7 +99,7 @@ export class HttpListener {
   async acceptAlsoOnReusedPort(count: number): Promise<void> {
     const bound = this.server.address() as AddressInfo | null;
     if (bound === null) return;
-    const options = reusePortListenOptions(this.#listenOptions(bound.port));
+    const options = reusePortListenOptions(listenOptions(this.address, bound.port));
     for (let i = 0; i < count; i++) await this.#addAcceptor(options);
   }
 
@@ -137,12 +131,6 @@ export class HttpListener {
   /** Destroys every remaining HTTP connection (the grace period ran out). */
   closeAllConnections(): void {
     this.server.closeAllConnections();
-  }
-
-  #listenOptions(port: number): ListenOptions {
-    // `[::]` takes only IPv6, as in nginx: `--http 0.0.0.0:80 --http '[::]:80'` is then two sockets,
-    // where a dual-stack `[::]` would make the second bind fail with EADDRINUSE.
-    return { host: this.address.host, port, ipv6Only: isIP(this.address.host) === 6 };
   }
 
   /** Starts a server on `target` that hands its connections to `server`; false once closing. */
@@ -202,6 +190,24 @@ export class HttpListener {
       socket.destroy();
     }
   };
+}
+
+/**
+ * Rejects with the bind error when `address` is in use: binds it without `SO_REUSEPORT`, then lets
+ * go. Any socket of the same user with `SO_REUSEPORT` may join an address, so before binding such
+ * sockets this keeps a second gateway on the address a failure (EADDRINUSE), not a silent share of
+ * its connections.
+ */
+export async function checkAddressFree(address: ListenAddress): Promise<void> {
+  const probe = createNetServer();
+  await bind(probe, listenOptions(address));
+  await new Promise((resolve) => probe.close(resolve));
+}
+
+function listenOptions(address: ListenAddress, port = address.port): ListenOptions {
+  // `[::]` takes only IPv6, as in nginx: `--http 0.0.0.0:80 --http '[::]:80'` is then two sockets,
+  // where a dual-stack `[::]` would make the second bind fail with EADDRINUSE.
+  return { host: address.host, port, ipv6Only: isIP(address.host) === 6 };
 }
 
 /** Listens on `target` (an address, or a listening handle); resolves once bound. */
