@@ -126,15 +126,17 @@ export class Gateway implements ExchangeHost {
   async listen(): Promise<AddressInfo[]> {
     const batch = this.#options.acceptBatch ?? 1;
     const reusePort = batch > 1 && acceptSharing() === 'reuse-port';
-    let bound: AddressInfo[];
+    const bound: AddressInfo[] = [];
     try {
-      bound = await Promise.all(
-        this.#listeners.map((listener) =>
-          listener.listen({ reusePort }).catch((err: unknown) => {
+      // One after another: an entrypoint listed twice must find the first one bound, also when
+      // SO_REUSEPORT sockets could share the address (see `HttpListener.listen`).
+      for (const listener of this.#listeners) {
+        bound.push(
+          await listener.listen({ reusePort }).catch((err: unknown) => {
             throw listenError('the HTTP entrypoint', listener.address, err);
           }),
-        ),
-      );
+        );
+      }
     } catch (err) {
       await Promise.all(
         this.#listeners.map((listener) => listener.server.listening && listener.stopAccepting()),

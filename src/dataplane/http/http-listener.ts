@@ -103,7 +103,7 @@ export class HttpListener {
     for (let i = 0; i < count; i++) await this.#addAcceptor(options);
   }
 
-  /** Descriptors this listener accepts on: 1 plus those added by `acceptAlsoOn`. */
+  /** Descriptors this listener accepts on: 1 plus those added by `acceptAlsoOn` or `acceptAlsoOnReusedPort`. */
   get acceptingDescriptors(): number {
     return 1 + this.#acceptors.length;
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { test } from 'node:test';
 import {
   acceptSharing,
@@ -140,6 +140,29 @@ test('an address that a gateway with accept batches holds is in use for a second
   );
 });
 
+test('an entrypoint listed twice fails the second time, with accept batches too', async (t) => {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  await assert.rejects(
+    startGateway(t, undefined, { acceptBatch: 4, http: [`127.0.0.1:${port}`, `127.0.0.1:${port}`] }),
+    (err: unknown) =>
+      err instanceof SwarmgateError &&
+      err.code === 'SG_ERR_CONFIG' &&
+      err.message.startsWith(`the HTTP entrypoint cannot listen on 127.0.0.1:${port}: `) &&
+      /EADDRINUSE/.test(err.message),
+  );
+  const refused = await new Promise<string | undefined>((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.on('connect', () => {
+      socket.destroy();
+      resolve(undefined);
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => resolve(err.code));
+  });
+  assert.equal(refused, 'ECONNREFUSED', 'the first entrypoint was closed again');
+});
 test('connections accepted on every descriptor are proxied, and close stops all of them', async (t) => {
   const web = await startServer(t, (_req, res) => res.end('ok'));
   const { gateway, port } = await startGateway(
