@@ -60,8 +60,9 @@ Limits and timeouts:
 Process:
   --workers N               worker processes sharing the listeners (default 1: no cluster)
   --accept-batch N          new connections each entrypoint accepts per event-loop iteration, through
-                            N descriptors of its socket (default 4 in one process; 1 with --workers,
-                            whose N event loops accept already and would share batches unevenly)
+                            N sockets with SO_REUSEPORT (Node 20: N descriptors of its socket)
+                            (default 4 in one process; 1 with --workers, whose N event loops accept
+                            already)
   --shutdown-grace DUR      on SIGTERM/SIGINT, time for requests in flight (default 10s)
   --log-level LEVEL         fatal, error, warn, info, debug (default info)
   --access-log              log one line per request (status, duration, route, upstream, retries),

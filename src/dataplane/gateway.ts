@@ -13,9 +13,9 @@ import {
 import { tableSwapChannel } from './http/diagnostics.js';
 import type { ExchangeHost, ExchangeSettings } from './http/exchange-settings.js';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http/http-limits.js';
-import { HttpListener } from './http/http-listener.js';
+import { checkAddressFree, HttpListener } from './http/http-listener.js';
 import { parseListenAddress } from './http/listen-address.js';
-import { copyListeningSockets } from './http/listening-socket-copies.js';
+import { acceptSharing, copyListeningSockets } from './http/listening-socket-copies.js';
 import { type GatewayRoutesState, routesState } from './http/routes-state.js';
 import { TrustedProxies } from './http/trusted-proxies.js';
 import { UploadSlots } from './http/upload-slots.js';
@@ -44,8 +44,9 @@ export interface GatewayOptions {
   /** Wait for an upstream's answer to an upgrade; default 60 s. */
   tunnelHeadersTimeoutMs?: number;
   /**
-   * New connections each entrypoint accepts per event-loop iteration (default 1): above 1, the
-   * listening sockets get that many descriptors in this process (see `copyListeningSockets`).
+   * New connections each entrypoint accepts per event-loop iteration (default 1): above 1, each
+   * entrypoint accepts on that many sockets bound with `SO_REUSEPORT`, or on that many descriptors of
+   * its socket where node has no `reusePort` (see `acceptSharing`).
    */
   acceptBatch?: number;
 }
@@ -160,24 +161,45 @@ export class Gateway implements ExchangeHost {
    * rejects with `SG_ERR_CONFIG` naming the entrypoint.
    */
   async listen(): Promise<AddressInfo[]> {
-    let bound: AddressInfo[];
+    const batch = this.#options.acceptBatch ?? 1;
+    const reusePort = batch > 1 && acceptSharing() === 'reuse-port';
+    const bound: AddressInfo[] = [];
     try {
-      bound = await Promise.all(
-        this.#listeners.map((listener) =>
-          listener.listen().catch((err: unknown) => {
+      // One after another: an entrypoint listed twice must find the first one bound, also when
+      // SO_REUSEPORT sockets could share the address (see `HttpListener.listen`).
+      for (const listener of this.#listeners) {
+        bound.push(
+          await listener.listen({ reusePort }).catch((err: unknown) => {
             throw listenError('the HTTP entrypoint', listener.address, err);
           }),
-        ),
-      );
+        );
+      }
     } catch (err) {
       await Promise.all(
         this.#listeners.map((listener) => listener.server.listening && listener.stopAccepting()),
       );
       throw err;
     }
-    await this.#acceptInBatches(this.#options.acceptBatch ?? 1);
+    await this.#acceptInBatches(batch, reusePort);
     this.#listening = true;
     return bound;
+  }
+
+  /**
+   * For a cluster primary whose workers will listen with `options`: fails with `SG_ERR_CONFIG`, as
+   * `listen` does, when an entrypoint's address is in use and the workers' accept batches would bind
+   * `SO_REUSEPORT` sockets, which share such an address instead of failing. A worker cannot check it
+   * itself: its siblings hold the address.
+   */
+  static async checkEntrypointsFree(options: Pick<GatewayOptions, 'http' | 'acceptBatch'>): Promise<void> {
+    if ((options.acceptBatch ?? 1) <= 1 || acceptSharing() !== 'reuse-port') return;
+    for (const entry of options.http) {
+      const address = parseListenAddress(entry);
+      if (address.port === 0) continue;
+      await checkAddressFree(address).catch((err: unknown) => {
+        throw listenError('the HTTP entrypoint', address, err);
+      });
+    }
   }
 
   /** Descriptors each entrypoint accepts on (the accept batch in effect). */
@@ -185,9 +207,13 @@ export class Gateway implements ExchangeHost {
     return this.#listeners[0]?.acceptingDescriptors ?? 1;
   }
 
-  async #acceptInBatches(batch: number): Promise<void> {
+  async #acceptInBatches(batch: number, reusePort: boolean): Promise<void> {
     if (batch <= 1 || this.#listeners.length === 0) return;
     try {
+      if (reusePort) {
+        await Promise.all(this.#listeners.map((listener) => listener.acceptAlsoOnReusedPort(batch - 1)));
+        return;
+      }
       const copies = await copyListeningSockets(
         this.#listeners.map((listener) => listener.server),
         batch - 1,

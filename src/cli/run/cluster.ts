@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
+import { Gateway } from '../../dataplane/gateway.js';
 import { AdminServer } from '../../dataplane/http/admin-server.js';
 import { SwarmgateError } from '../../errors.js';
 import type { RoutingTable } from '../../routing/table.js';
@@ -110,6 +111,7 @@ export async function runCluster(options: RunOptions, logger: Logger): Promise<v
   reloadWith(() => void source.reload?.());
   // The admin listener first: a taken admin port stops `run` before any worker serves a client.
   await admin.listen();
+  await Gateway.checkEntrypointsFree(options);
   for (let i = 0; i < options.workers; i++) fork();
 
   onShutdownSignal(logger, async () => {

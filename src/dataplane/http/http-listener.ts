@@ -1,8 +1,10 @@
+import cluster from 'node:cluster';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import {
   type AddressInfo,
   createServer as createNetServer,
   isIP,
+  type ListenOptions,
   type Server as NetServer,
   type Socket,
 } from 'node:net';
@@ -14,7 +16,7 @@ import { sendInternalError } from './error-responses.js';
 import type { ExchangeHost, ExchangeSettings } from './exchange-settings.js';
 import { type HttpLimits, serverOptions } from './http-limits.js';
 import { formatListenAddress, type ListenAddress } from './listen-address.js';
-import type { ListeningSocketCopy } from './listening-socket-copies.js';
+import { type ListeningSocketCopy, reusePortListenOptions } from './listening-socket-copies.js';
 import { PipelineOrder } from './pipeline-order.js';
 import { type Expectation, ProxyExchange } from './proxy-exchange.js';
 import { UpgradeTunnel } from './upgrade-tunnel.js';
@@ -51,8 +53,9 @@ export class HttpListener {
     this.server = createServer(serverOptions(limits));
     // Every connection, accepted here or on a copy (`#injectConnection`), passes the caps first.
     connections.guard(this.server);
-    // Node keeps only the first 2000 header lines by default and drops the rest unseen (a late
-    // `Transfer-Encoding` included, so a body would be lost); the head size limit bounds them instead.
+    // Node's default takes about 1000 header lines: Node 20 drops the rest unseen (a late
+    // `Transfer-Encoding` included, so a body would be lost), Node 22 and later answer 431. The head
+    // size limit bounds them instead.
     this.server.maxHeadersCount = 0;
     this.server.on('request', this.#onRequest);
     // Node reads `Expect` only from HTTP/1.1 requests: an HTTP/1.0 client, which knows no 1xx
@@ -65,20 +68,21 @@ export class HttpListener {
     this.server.on('connect', connectMethodHandler(settings.logger));
   }
 
-  /** Binds; resolves with the bound address (useful with port 0). */
-  listen(): Promise<AddressInfo> {
-    return new Promise((resolve, reject) => {
-      const server = this.server;
-      const onError = (err: Error): void => reject(err);
-      server.once('error', onError);
-      // `[::]` takes only IPv6, as in nginx: `--http 0.0.0.0:80 --http '[::]:80'` is then two sockets,
-      // where a dual-stack `[::]` would make the second bind fail with EADDRINUSE.
-      const ipv6Only = isIP(this.address.host) === 6;
-      server.listen({ host: this.address.host, port: this.address.port, ipv6Only }, () => {
-        server.off('error', onError);
-        resolve(server.address() as AddressInfo);
-      });
-    });
+  /**
+   * Binds; resolves with the bound address (useful with port 0). With `reusePort` the socket is bound
+   * with `SO_REUSEPORT`, so that `acceptAlsoOnReusedPort` can bind more sockets to the address.
+   */
+  async listen(options: { reusePort?: boolean } = {}): Promise<AddressInfo> {
+    const address = listenOptions(this.address);
+    if (options.reusePort) {
+      // Cluster workers share the address on purpose (the primary checked it), and a port the kernel
+      // picks is free.
+      if (address.port !== 0 && !cluster.isWorker) await checkAddressFree(this.address);
+      await bind(this.server, reusePortListenOptions(address));
+    } else {
+      await bind(this.server, address);
+    }
+    return this.server.address() as AddressInfo;
   }
 
   /**
@@ -87,22 +91,8 @@ export class HttpListener {
    */
   async acceptAlsoOn(copies: readonly ListeningSocketCopy[]): Promise<void> {
     for (const [i, copy] of copies.entries()) {
-      // A close that came first (a signal during start-up) wins: no copy may accept after it.
-      if (!this.server.listening) {
-        copy.close();
-        continue;
-      }
-      // `noDelay` as node's HTTP server sets it on the connections it accepts itself.
-      const acceptor = createNetServer({ noDelay: true }, this.#injectConnection);
-      this.#acceptors.push(acceptor);
       try {
-        await new Promise<void>((resolve, reject) => {
-          acceptor.once('error', reject);
-          acceptor.listen(copy, () => {
-            acceptor.off('error', reject);
-            resolve();
-          });
-        });
+        if (!(await this.#addAcceptor(copy))) copy.close();
       } catch (err) {
         for (const rest of copies.slice(i + 1)) rest.close();
         throw err;
@@ -110,7 +100,19 @@ export class HttpListener {
     }
   }
 
-  /** Descriptors this listener accepts on: 1 plus those added by `acceptAlsoOn`. */
+  /**
+   * Accepts on `count` more sockets bound to the address with `SO_REUSEPORT` (after
+   * `listen({ reusePort: true })`): each one adds an accepted connection per event-loop iteration, and
+   * the kernel spreads new connections among the sockets. Their connections are served like the others.
+   */
+  async acceptAlsoOnReusedPort(count: number): Promise<void> {
+    const bound = this.server.address() as AddressInfo | null;
+    if (bound === null) return;
+    const options = reusePortListenOptions(listenOptions(this.address, bound.port));
+    for (let i = 0; i < count; i++) await this.#addAcceptor(options);
+  }
+
+  /** Descriptors this listener accepts on: 1 plus those added by `acceptAlsoOn` or `acceptAlsoOnReusedPort`. */
   get acceptingDescriptors(): number {
     return 1 + this.#acceptors.length;
   }
@@ -138,6 +140,17 @@ export class HttpListener {
   /** Destroys every remaining HTTP connection (the grace period ran out). */
   closeAllConnections(): void {
     this.server.closeAllConnections();
+  }
+
+  /** Starts a server on `target` that hands its connections to `server`; false once closing. */
+  async #addAcceptor(target: ListeningSocketCopy | ListenOptions): Promise<boolean> {
+    // A close that came first (a signal during start-up) wins: nothing may accept after it.
+    if (!this.server.listening) return false;
+    // `noDelay` as node's HTTP server sets it on the connections it accepts itself.
+    const acceptor = createNetServer({ noDelay: true }, this.#injectConnection);
+    this.#acceptors.push(acceptor);
+    await bind(acceptor, target);
+    return true;
   }
 
   readonly #injectConnection = (socket: Socket): void => {
@@ -186,4 +199,33 @@ export class HttpListener {
       socket.destroy();
     }
   };
+}
+
+/**
+ * Rejects with the bind error when `address` is in use: binds it without `SO_REUSEPORT`, then lets
+ * go. Any socket of the same user with `SO_REUSEPORT` may join an address, so before binding such
+ * sockets this keeps a second gateway on the address a failure (EADDRINUSE), not a silent share of
+ * its connections.
+ */
+export async function checkAddressFree(address: ListenAddress): Promise<void> {
+  const probe = createNetServer();
+  await bind(probe, listenOptions(address));
+  await new Promise((resolve) => probe.close(resolve));
+}
+
+function listenOptions(address: ListenAddress, port = address.port): ListenOptions {
+  // `[::]` takes only IPv6, as in nginx: `--http 0.0.0.0:80 --http '[::]:80'` is then two sockets,
+  // where a dual-stack `[::]` would make the second bind fail with EADDRINUSE.
+  return { host: address.host, port, ipv6Only: isIP(address.host) === 6 };
+}
+
+/** Listens on `target` (an address, or a listening handle); resolves once bound. */
+function bind(server: NetServer, target: ListenOptions | ListeningSocketCopy): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(target, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }

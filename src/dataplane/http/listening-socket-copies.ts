@@ -1,6 +1,35 @@
 import { fork } from 'node:child_process';
-import type { Server } from 'node:net';
+import type { ListenOptions, Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
+
+/**
+ * How an entrypoint gets further accepting sockets for `--accept-batch`:
+ * - `reuse-port`: more sockets bound to the same address with `SO_REUSEPORT` (node's public
+ *   `listen({ reusePort: true })`, Node 22.12 and later, 23.1 and later); the kernel spreads new
+ *   connections among them.
+ * - `descriptor-copies`: more descriptors of the one listening socket, made by a helper process
+ *   (`copyListeningSockets`); they all accept from the same queue.
+ */
+export type AcceptSharing = 'reuse-port' | 'descriptor-copies';
+
+/**
+ * The sharing this node offers. Older nodes ignore an unknown `reusePort` option unseen, so the
+ * version decides, not a try. Linux only: libuv refuses the flag where the kernel does not spread
+ * connections over the sockets (macOS, for one), and there the descriptor copies still work.
+ */
+export function acceptSharing(version = process.versions.node, platform = process.platform): AcceptSharing {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  const reusePort = major >= 24 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
+  return reusePort && platform === 'linux' ? 'reuse-port' : 'descriptor-copies';
+}
+
+/**
+ * `net.Server#listen` options for `address` with `SO_REUSEPORT` set. `@types/node` 20 does not know
+ * the option; only call this where `acceptSharing()` is `reuse-port`.
+ */
+export function reusePortListenOptions(address: ListenOptions): ListenOptions {
+  return { ...address, reusePort: true } as ListenOptions;
+}
 
 /** A further descriptor of a listening socket, as node's IPC delivers it; `net.Server#listen` takes it. */
 export interface ListeningSocketCopy {
@@ -8,6 +37,23 @@ export interface ListeningSocketCopy {
 }
 
 const COPIER = fileURLToPath(new URL('./listening-socket-copier.js', import.meta.url));
+
+/**
+ * The raw listening handle of `server`: node's private `server._handle`, the one node internal this
+ * module relies on, for nodes without `reusePort`. Checked at start-up (a libuv handle with a
+ * descriptor), so a node that changes it fails here, naming it, not in the helper.
+ */
+function listeningHandle(server: Server): object {
+  if (!server.listening) throw new Error('a listener has no listening socket to copy');
+  const handle = (server as unknown as { _handle?: unknown })._handle;
+  const fd = typeof handle === 'object' && handle !== null ? (handle as { fd?: unknown }).fd : undefined;
+  if (typeof fd !== 'number' || fd < 0) {
+    throw new Error(
+      `node ${process.version} changed its private server._handle (no listening handle with a descriptor)`,
+    );
+  }
+  return handle as object;
+}
 
 /**
  * Gives this process `count` more descriptors of each listening socket in `servers`.
@@ -19,22 +65,24 @@ const COPIER = fileURLToPath(new URL('./listening-socket-copier.js', import.meta
  * every single request. Each further descriptor of the same socket adds one accept per iteration.
  * Node 20 cannot duplicate a descriptor or set `SO_REUSEPORT` through its API, so a short-lived helper
  * process receives each socket over IPC and sends it back `count` times (each transfer is a new
- * descriptor here, as node:cluster does for its workers). Sending the raw handle, not the `net.Server`,
- * keeps the helper from ever listening on it, so it cannot accept a connection itself. The raw handle
- * is node's `server._handle`, the one private field this relies on; without it this throws and the
- * caller keeps the one descriptor.
+ * descriptor here, as node:cluster does for its workers). Sending the raw handle (`server._handle`),
+ * not the `net.Server`, keeps the helper from ever listening on it, so it cannot accept a connection
+ * itself. Where `acceptSharing()` is `reuse-port`, the public API does the same job instead.
  *
- * Resolves with the copies per server, in `servers` order; rejects (closing what arrived) when the
- * helper fails or takes longer than `timeoutMs`.
+ * Resolves with the copies per server, in `servers` order; rejects (closing what arrived) when a
+ * server does not listen, `server._handle` is not what it was, the helper fails or takes longer than
+ * `timeoutMs`.
  */
 export function copyListeningSockets(
   servers: readonly Server[],
   count: number,
   timeoutMs = 10_000,
 ): Promise<ListeningSocketCopy[][]> {
-  const handles = servers.map((server) => (server as unknown as { _handle?: unknown })._handle);
-  if (handles.some((handle) => typeof handle !== 'object' || handle === null)) {
-    return Promise.reject(new Error('a listener has no listening socket to copy'));
+  let handles: object[];
+  try {
+    handles = servers.map(listeningHandle);
+  } catch (err) {
+    return Promise.reject(err);
   }
   const copies: ListeningSocketCopy[][] = servers.map(() => []);
   const expected = servers.length * count;

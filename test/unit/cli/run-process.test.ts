@@ -16,8 +16,10 @@ function refused(port: number): Promise<boolean> {
       socket.destroy();
       resolve(false);
     });
+    // A connect that reaches the queue of a listening socket in the instant it closes is reset: not
+    // refused yet, so the poll goes on.
     socket.once('error', (err: NodeJS.ErrnoException) =>
-      err.code === 'ECONNREFUSED' ? resolve(true) : reject(err),
+      err.code === 'ECONNREFUSED' ? resolve(true) : err.code === 'ECONNRESET' ? resolve(false) : reject(err),
     );
   });
 }

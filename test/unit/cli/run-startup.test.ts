@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { type TestContext, test } from 'node:test';
 import { runCli } from '../../integration/support/cli-process.js';
 import { freePort } from '../../integration/support/gateway-process.js';
+import { startGateway } from '../dataplane/http/harness.js';
 import { tableFile } from './process-fixtures.js';
 
 const CONFIG_EXIT = 7;
@@ -90,6 +91,34 @@ for (const workers of ['1', '2']) {
       assert.doesNotMatch(result.stderr, /unexpected error|^\s+at /m, 'no stack trace: not a bug');
       assert.doesNotMatch(result.stdout, /swarmgate is serving|worker died/);
     }
+  });
+}
+
+for (const workers of ['1', '2']) {
+  test(`--workers ${workers} --accept-batch 4: an address a gateway with accept batches holds stops \`run\` with exit ${CONFIG_EXIT}`, async (t) => {
+    // Where accept batches are SO_REUSEPORT sockets, the holder's sockets would let ours join them.
+    const holder = await startGateway(t, undefined, { acceptBatch: 4 });
+    const http = `127.0.0.1:${holder.port}`;
+    const result = await runCli(
+      [
+        'run',
+        '--table',
+        await tableFile(t, 9),
+        '--http',
+        http,
+        '--admin',
+        `127.0.0.1:${await freePort()}`,
+        '--workers',
+        workers,
+        '--accept-batch',
+        '4',
+      ],
+      { timeoutMs: 10_000 },
+    );
+    assert.equal(result.code, CONFIG_EXIT, `stdout: ${result.stdout}; stderr: ${result.stderr}`);
+    const line = `^swarmgate: the HTTP entrypoint cannot listen on ${http.replaceAll('.', '\\.')}: the address is already in use .*\\(EADDRINUSE\\) \\[SG_ERR_CONFIG`;
+    assert.match(result.stderr, new RegExp(line, 'm'));
+    assert.doesNotMatch(result.stdout, /swarmgate is serving/);
   });
 }
 

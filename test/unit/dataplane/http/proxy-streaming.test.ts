@@ -205,8 +205,12 @@ test('a head of more than 2000 header lines reaches the upstream whole, body and
   const web = await startServer(t, async (req, res) => {
     let body = '';
     for await (const chunk of req) body += chunk;
-    res.end(body);
+    const lines = req.rawHeaders.filter((name, i) => i % 2 === 0 && /^x\d$/.test(name)).length;
+    res.end(`${lines} lines, ${body}`);
   });
+  // The upstream must take the whole head too: node's default drops the lines after the 1000th on
+  // Node 20 and answers 431 on Node 22 and later.
+  web.maxHeadersCount = 0;
   const { port } = await startGateway(t, singleBackendTable(web.port));
   const lines = Array.from({ length: 2100 }, (_, i) => `x${i % 10}: y\r\n`).join('');
   const { reply } = await rawExchange(
@@ -215,7 +219,7 @@ test('a head of more than 2000 header lines reaches the upstream whole, body and
       '5\r\nhello\r\n0\r\n\r\n',
   );
   // The gateway forwards the body only if it saw the Transfer-Encoding after the 2000th line.
-  assert.ok(reply.endsWith('\r\n\r\nhello'), reply.slice(0, 200));
+  assert.ok(reply.endsWith('\r\n\r\n2100 lines, hello'), reply.slice(0, 200));
 });
 
 test('Expect: 100-continue: the gateway routes first, then lets the body come, and the upstream never sees Expect', async (t) => {
