@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { type RequestEndEvent, requestEndChannel } from './diagnostics.js';
 import type { HttpErrorCode } from './error-responses.js';
 import { ERROR_STATUS, writeRawError } from './error-responses.js';
-import { afterResponsesAhead, responseInFlight } from './responses-ahead.js';
+import type { PipelineOrder } from './pipeline-order.js';
 import { plainAddress } from './trusted-proxies.js';
 
 /** An error the gateway wrote on a connection itself. */
@@ -39,7 +39,10 @@ export function rawReplyInstead(res: ServerResponse): RawReply | undefined {
  * node had parsed its head (its body broke off). Each answer ends one request for the metrics and the
  * access log: that exchange, else one of its own, with no route.
  */
-export function clientErrorHandler(logger: Logger): (err: Error, socket: Duplex) => void {
+export function clientErrorHandler(
+  logger: Logger,
+  pipeline: PipelineOrder,
+): (err: Error, socket: Duplex) => void {
   // Node reports a parse error again for every later read and the request timeout while the
   // responses ahead are still going out: one answer per connection.
   const answering = new WeakSet<Duplex>();
@@ -50,14 +53,14 @@ export function clientErrorHandler(logger: Logger): (err: Error, socket: Duplex)
     // connection after the response.
     if (cause === 'HPE_CLOSED_CONNECTION' || answering.has(socket)) return;
     // EOF inside a body whose exchange is under way: the client left, and that exchange logs the abort.
-    const leftMidBody = cause === 'HPE_INVALID_EOF_STATE' && responseInFlight(socket) !== null;
+    const leftMidBody = cause === 'HPE_INVALID_EOF_STATE' && pipeline.hasResponsesAhead(socket);
     if (cause === 'ECONNRESET' || leftMidBody || !socket.writable) {
       socket.destroy();
       return;
     }
     answering.add(socket);
-    const refused = unfinishedRequest(socket);
-    afterResponsesAhead(
+    const refused = pipeline.unfinishedRequest(socket);
+    pipeline.afterResponsesAhead(
       socket,
       (res) => res.req === refused,
       (own) => {
@@ -78,20 +81,14 @@ export function clientErrorHandler(logger: Logger): (err: Error, socket: Duplex)
 }
 
 /**
- * The request whose body node was reading, if any: a parse error or timeout now is that request's.
- * Otherwise it is a request whose head node could not parse (or did not get in time).
- */
-function unfinishedRequest(socket: Duplex): IncomingMessage | null {
-  const incoming = (socket as { parser?: { incoming?: IncomingMessage | null } | null }).parser?.incoming;
-  return incoming !== null && incoming !== undefined && !incoming.complete ? incoming : null;
-}
-
-/**
  * A `connect` listener: node closes a CONNECT request's connection without a word when nobody
  * listens; this answers 501 (a reverse proxy opens no tunnels to arbitrary targets), after the
  * responses ahead of it, and logs it.
  */
-export function connectMethodHandler(logger: Logger): (req: IncomingMessage, socket: Duplex) => void {
+export function connectMethodHandler(
+  logger: Logger,
+  pipeline: PipelineOrder,
+): (req: IncomingMessage, socket: Duplex) => void {
   return (req, socket) => {
     // Node stopped listening for the socket's errors when it handed it over: a reset while a
     // response ahead is still going out is that exchange's to log, and must not crash the process.
@@ -103,7 +100,7 @@ export function connectMethodHandler(logger: Logger): (req: IncomingMessage, soc
     const code: HttpErrorCode = 'SG_ERR_CONNECT_METHOD';
     const reply: RawReply = { status: ERROR_STATUS[code], code };
     const head = { method: 'CONNECT', host: req.headers.host ?? '', url: req.url ?? '' };
-    afterResponsesAhead(
+    pipeline.afterResponsesAhead(
       socket,
       () => false,
       () => answer(socket, logger, reply, { target: req.url }, (peer) => publishRefused(peer, reply, head)),

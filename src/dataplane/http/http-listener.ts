@@ -38,7 +38,8 @@ export class HttpListener {
   readonly #entrypoint: Entrypoint = { scheme: 'http' };
   /** Servers on further descriptors of the same socket; they hand their connections to `server`. */
   readonly #acceptors: NetServer[] = [];
-  readonly #pipeline = new PipelineOrder();
+  /** The requests of each connection, in order and bounded. */
+  readonly #pipeline: PipelineOrder;
 
   constructor(
     address: ListenAddress,
@@ -50,6 +51,7 @@ export class HttpListener {
     this.address = address;
     this.#settings = settings;
     this.#host = host;
+    this.#pipeline = new PipelineOrder(settings.logger);
     this.server = createServer(serverOptions(limits));
     // Every connection, accepted here or on a copy (`#injectConnection`), passes the caps first.
     connections.guard(this.server);
@@ -64,8 +66,8 @@ export class HttpListener {
     // Without this listener node answers any other `Expect` with a bare 417, unlogged and uncounted.
     this.server.on('checkExpectation', this.#onCheckExpectation);
     this.server.on('upgrade', this.#onUpgrade);
-    this.server.on('clientError', clientErrorHandler(settings.logger));
-    this.server.on('connect', connectMethodHandler(settings.logger));
+    this.server.on('clientError', clientErrorHandler(settings.logger, this.#pipeline));
+    this.server.on('connect', connectMethodHandler(settings.logger, this.#pipeline));
   }
 
   /**
@@ -170,12 +172,7 @@ export class HttpListener {
   };
 
   #proxy(req: IncomingMessage, res: ServerResponse, expectation: Expectation): void {
-    this.#pipeline.whenReady(
-      req,
-      res,
-      () => this.#start(req, res, expectation),
-      () => this.#settings.logger.debug({ url: req.url }, 'pipelined request dropped: its connection closes'),
-    );
+    this.#pipeline.whenReady(req, res, () => this.#start(req, res, expectation));
   }
 
   #start(req: IncomingMessage, res: ServerResponse, expectation: Expectation): void {
@@ -192,13 +189,35 @@ export class HttpListener {
   }
 
   readonly #onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    // Node hands an upgrade over at once, while responses to requests pipelined ahead of it may still be
+    // going out on its connection: the tunnel's answer must come after them (RFC 9112 §9.3.2).
+    if (!this.#pipeline.hasResponsesAhead(socket)) {
+      this.#tunnel(req, socket, head);
+      return;
+    }
+    // Node stopped listening for the socket's errors when it handed it over.
+    socket.on('error', ignoreError);
+    this.#pipeline.afterResponsesAhead(
+      socket,
+      () => false,
+      () => {
+        if (socket.writable) this.#tunnel(req, socket, head);
+        else {
+          this.#settings.logger.debug({ url: req.url }, 'pipelined request dropped: its connection closes');
+          socket.destroy();
+        }
+      },
+    );
+  };
+
+  #tunnel(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     try {
       new UpgradeTunnel(req, socket as Socket, head, this.#settings, this.#host, this.#entrypoint).start();
     } catch (err) {
       this.#settings.logger.error({ err, url: req.url }, 'internal error while handling an upgrade');
       socket.destroy();
     }
-  };
+  }
 }
 
 /**
@@ -229,3 +248,5 @@ function bind(server: NetServer, target: ListenOptions | ListeningSocketCopy): P
     });
   });
 }
+
+function ignoreError(): void {}

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import type { IncomingMessage } from 'node:http';
 import { test } from 'node:test';
+import { MAX_PIPELINED_REQUESTS } from '../../../../src/dataplane/http/pipeline-order.js';
 import { startServer } from '../upstreams/servers.js';
 import { backend, route, table, upstream } from '../upstreams/table-fixtures.js';
-import { rawExchange, startGateway } from './harness.js';
+import { rawExchange, rawSocket, readUntil, send, startGateway } from './harness.js';
+import { readTextFrame, startWebSocketEcho, textFrame } from './websocket-backend.js';
 
 /** An origin that records the requests it got and how many ran at once. */
 async function countingOrigin(t: Parameters<typeof startServer>[0]) {
@@ -57,5 +60,162 @@ test('a request pipelined behind an answer that closes the connection is never p
   assert.match(reply, /^HTTP\/1\.1 400 /);
   assert.equal((reply.match(/HTTP\/1\.1 /g) ?? []).length, 1, 'one answer: the 400');
   assert.deepEqual(origin.seen, [], 'the POST behind it never reached the upstream (RFC 9112 §9.6)');
+  assert.equal(logs.filter((l) => l.msg === 'pipelined request dropped: its connection closes').length, 1);
+});
+
+const get = (path: string) => `GET ${path} HTTP/1.1\r\nHost: app.example.com\r\n\r\n`;
+const answers = (reply: string) => [...reply.matchAll(/answer to (\/(?:attack\/)?\d+)/g)].map((m) => m[1]);
+
+test('a full pipeline (the bound) is answered in order, and the connection then reads on', async (t) => {
+  const origin = await countingOrigin(t);
+  const { port } = await startGateway(t, origin.routes);
+  const socket = await rawSocket(t, port);
+  const paths = Array.from({ length: MAX_PIPELINED_REQUESTS }, (_, i) => `/${i}`);
+  socket.write(paths.map(get).join(''));
+  const done = (received: Buffer) => answers(received.toString('latin1')).length === paths.length;
+  assert.deepEqual(answers((await readUntil(socket, done)).toString('latin1')), paths);
+  socket.write(get('/after'));
+  const after = await readUntil(socket, (received) => received.includes('answer to /after'));
+  assert.match(after.toString('latin1'), /^HTTP\/1\.1 200 OK\r\n/);
+});
+
+test('requests pipelined past the bound are dropped unprocessed; the accepted ones are answered, then the connection closes', async (t) => {
+  const origin = await countingOrigin(t);
+  const { port, logs } = await startGateway(t, origin.routes);
+  const paths = Array.from({ length: MAX_PIPELINED_REQUESTS + 8 }, (_, i) => `/${i}`);
+  const { reply, closed } = await rawExchange(port, paths.map(get).join(''));
+  assert.ok(closed);
+  const accepted = paths.slice(0, MAX_PIPELINED_REQUESTS);
+  assert.deepEqual(answers(reply), accepted, 'the accepted ones, in order, and no other answer');
+  assert.equal((reply.match(/HTTP\/1\.1 /g) ?? []).length, accepted.length);
+  assert.deepEqual(
+    origin.seen,
+    accepted.map((path) => `GET ${path}`),
+  );
+  assert.equal(logs.filter((l) => l.msg.startsWith('pipelined requests past the bound')).length, 1);
+});
+
+test('issue 17: a client pipelining 40,000 requests does not slow other clients, and the upstream sees only the bound of them', async (t) => {
+  const warnings: Error[] = [];
+  const onWarning = (warning: Error): void => {
+    warnings.push(warning);
+  };
+  process.on('warning', onWarning);
+  t.after(() => {
+    process.off('warning', onWarning);
+  });
+  const attacks: string[] = [];
+  const origin = await startServer(t, (req, res) => {
+    if (req.url?.startsWith('/attack/')) attacks.push(req.url);
+    req.resume();
+    res.end(`answer to ${req.url}`);
+  });
+  const { port, logs } = await startGateway(
+    t,
+    table(
+      [route('web/default', 'web', { hosts: ['app.example.com'] })],
+      [backend('web', [upstream('task:web1:80', { port: origin.port })])],
+    ),
+  );
+  // 40,000 tiny requests (1.7 MB) in writes of 1,000 each.
+  const attacker = await rawSocket(t, port);
+  attacker.on('error', () => {});
+  let attackerReply = '';
+  attacker.on('data', (chunk: Buffer) => {
+    attackerReply += chunk.toString('latin1');
+  });
+  let attackerClosed = false;
+  attacker.on('close', () => {
+    attackerClosed = true;
+  });
+  for (let batch = 0; batch < 40; batch++) {
+    let text = '';
+    for (let i = batch * 1000; i < (batch + 1) * 1000; i++) text += get(`/attack/${i}`);
+    attacker.write(text);
+  }
+  // A well-behaved client meanwhile: one request after another, each on a new connection.
+  const latencies: number[] = [];
+  const deadline = Date.now() + 8_000;
+  while (Date.now() < deadline && (latencies.length < 20 || !attackerClosed) && latencies.length < 500) {
+    const started = Date.now();
+    const { status } = await send(port, { path: '/polite' });
+    latencies.push(Date.now() - started);
+    assert.equal(status, 200);
+  }
+  assert.ok(
+    attacks.length <= MAX_PIPELINED_REQUESTS,
+    `the upstream saw ${attacks.length} of the attacker's requests`,
+  );
+  const slowest = Math.max(...latencies);
+  assert.ok(slowest < 2_000, `the well-behaved client waited up to ${slowest} ms`);
+  assert.deepEqual(
+    warnings.map((w) => w.name),
+    [],
+  );
+  assert.ok(attackerClosed, 'the attacking connection closed');
+  // Closed after the accepted requests' answers, or destroyed at once past MAX_DROPPED_REQUESTS.
+  const answered = answers(attackerReply);
+  assert.deepEqual(answered, attacks.slice(0, answered.length), 'answers in order, to requests that ran');
+  assert.equal(logs.filter((l) => l.msg.startsWith('pipelined requests past the bound')).length, 1);
+});
+
+const UPGRADE_TO_CHAT =
+  'GET /chat HTTP/1.1\r\nHost: app.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+  'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
+
+test('an upgrade pipelined behind a GET gets its 101 after the GET response, and its tunnel works', async (t) => {
+  const echo = await startWebSocketEcho(t, 'ws');
+  const slow = await startServer(t, (req, res) => {
+    req.resume();
+    setTimeout(() => res.end('slow answer'), 150);
+  });
+  const { port } = await startGateway(
+    t,
+    table(
+      [
+        route('chat/default', 'chat', { hosts: ['app.example.com'], path: '/chat' }),
+        route('web/default', 'web', { hosts: ['app.example.com'] }),
+      ],
+      [
+        backend('chat', [upstream('task:ws:80', { port: echo.port })]),
+        backend('web', [upstream('task:web1:80', { port: slow.port })]),
+      ],
+    ),
+  );
+  const client = await rawSocket(t, port);
+  client.write(`${get('/slow')}${UPGRADE_TO_CHAT}`);
+  const heads = await readUntil(client, (received) =>
+    /101 Switching[\s\S]*\r\n\r\n$/.test(received.toString('latin1')),
+  );
+  assert.match(
+    heads.toString('latin1'),
+    /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nslow answerHTTP\/1\.1 101 Switching/,
+  );
+  client.write(textFrame('hi', true));
+  assert.equal(
+    readTextFrame(await readUntil(client, (received) => readTextFrame(received) !== undefined)),
+    'ws:hi',
+  );
+});
+
+test('an upgrade pipelined behind an answer that closes the connection is never tunnelled', async (t) => {
+  const seen: IncomingMessage[] = [];
+  const echo = await startWebSocketEcho(t, 'ws', seen);
+  const { port, logs } = await startGateway(
+    t,
+    table(
+      [route('chat/default', 'chat', { hosts: ['app.example.com'], path: '/chat' })],
+      [backend('chat', [upstream('task:ws:80', { port: echo.port })])],
+    ),
+  );
+  // A path refused as ambiguous is answered 400 with connection: close.
+  const { reply, closed } = await rawExchange(
+    port,
+    `GET /a/..;/b HTTP/1.1\r\nHost: app.example.com\r\n\r\n${UPGRADE_TO_CHAT}`,
+  );
+  assert.ok(closed);
+  assert.match(reply, /^HTTP\/1\.1 400 /);
+  assert.equal((reply.match(/HTTP\/1\.1 /g) ?? []).length, 1, 'one answer: the 400');
+  assert.deepEqual(seen, [], 'the upgrade never reached the upstream');
   assert.equal(logs.filter((l) => l.msg === 'pipelined request dropped: its connection closes').length, 1);
 });
