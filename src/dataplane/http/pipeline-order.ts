@@ -27,7 +27,7 @@ interface Accepted {
   start: (() => void) | null;
 }
 
-/** Why a connection takes no more requests: a response ahead closed it, or the client pipelined past the bound. */
+/** Why a connection takes no more requests: a response ahead closes it, or its client pipelined past the bound. */
 type Closing = 'response' | 'overflow';
 
 /** The gateway's own view of one client connection's requests. */
@@ -55,12 +55,11 @@ interface Connection {
  * - A request that arrives while an earlier response on its connection is under way starts once that
  *   response is done. It is dropped, unprocessed, when that response closed the connection or the
  *   client left first (RFC 9112 §9.6 forbids processing it; the client resends it, §9.3.2).
- * - At the bound, reading pauses. Node still hands over what it already read, and resumes reading
- *   itself when a request body is read: requests past the bound are dropped unprocessed, and the
- *   connection closes once the accepted ones are answered (the client resends the rest). Past
- *   `MAX_DROPPED_REQUESTS`, it is destroyed at once.
- * - Refusals written on the connection itself (client errors, CONNECT) wait for the responses ahead
- *   (`afterResponsesAhead`).
+ * - At the bound, reading pauses. Node still hands over the rest of what it already read: requests
+ *   past the bound are dropped unprocessed, and the connection closes once the accepted ones are
+ *   answered (the client resends the rest). Past `MAX_DROPPED_REQUESTS`, it is destroyed at once.
+ * - Answers written on the connection itself (client errors, CONNECT, upgrades) wait for the responses
+ *   ahead (`afterResponsesAhead`).
  *
  * Node gives a queued response the socket, synchronously, when the response ahead finishes and keeps
  * the connection open; when that response closed the connection, it never does. That, and each

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { test } from 'node:test';
 import { MAX_PIPELINED_REQUESTS } from '../../../../src/dataplane/http/pipeline-order.js';
-import { startServer } from '../upstreams/servers.js';
+import { startServer, waitFor } from '../upstreams/servers.js';
 import { backend, route, table, upstream } from '../upstreams/table-fixtures.js';
 import { rawExchange, rawSocket, readUntil, send, startGateway } from './harness.js';
 import { readTextFrame, startWebSocketEcho, textFrame } from './websocket-backend.js';
@@ -93,6 +93,29 @@ test('requests pipelined past the bound are dropped unprocessed; the accepted on
     accepted.map((path) => `GET ${path}`),
   );
   assert.equal(logs.filter((l) => l.msg.startsWith('pipelined requests past the bound')).length, 1);
+});
+
+test('past the bound the gateway reads no more: what the client sends later never arrives', async (t) => {
+  const origin = await countingOrigin(t);
+  const { port, logs } = await startGateway(t, origin.routes);
+  const client = await rawSocket(t, port);
+  client.on('error', () => {});
+  let reply = '';
+  client.on('data', (chunk: Buffer) => {
+    reply += chunk.toString('latin1');
+  });
+  const closed = new Promise<void>((resolve) => client.on('close', () => resolve()));
+  const paths = Array.from({ length: MAX_PIPELINED_REQUESTS + 8 }, (_, i) => `/${i}`);
+  client.write(paths.map(get).join(''));
+  await waitFor(() => reply.includes('answer to /0'), 'the first answer');
+  // Read, these would be dropped past MAX_DROPPED_REQUESTS, and the connection destroyed.
+  client.write(Array.from({ length: 2_000 }, (_, i) => get(`/later/${i}`)).join(''));
+  await closed;
+  assert.deepEqual(answers(reply), paths.slice(0, MAX_PIPELINED_REQUESTS));
+  assert.deepEqual(
+    logs.filter((l) => l.msg.startsWith('pipelined requests far past')),
+    [],
+  );
 });
 
 test('issue 17: a client pipelining 40,000 requests does not slow other clients, and the upstream sees only the bound of them', async (t) => {
