@@ -97,6 +97,11 @@ export function connectMethodHandler(
       socket.destroy();
       return;
     }
+    // Past the pipelining bound, or behind a response that closes the connection: dropped unanswered.
+    if (!pipeline.handOver(socket)) {
+      logger.debug({ target: req.url }, 'pipelined request dropped: its connection closes');
+      return;
+    }
     const code: HttpErrorCode = 'SG_ERR_CONNECT_METHOD';
     const reply: RawReply = { status: ERROR_STATUS[code], code };
     const head = { method: 'CONNECT', host: req.headers.host ?? '', url: req.url ?? '' };

@@ -189,24 +189,23 @@ export class HttpListener {
   }
 
   readonly #onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    // Node hands an upgrade over at once, while responses to requests pipelined ahead of it may still be
-    // going out on its connection: the tunnel's answer must come after them (RFC 9112 §9.3.2).
-    if (!this.#pipeline.hasResponsesAhead(socket)) {
-      this.#tunnel(req, socket, head);
-      return;
-    }
     // Node stopped listening for the socket's errors when it handed it over.
     socket.on('error', ignoreError);
+    const drop = (): void => {
+      this.#settings.logger.debug({ url: req.url }, 'pipelined request dropped: its connection closes');
+      // Else it closes after the responses ahead.
+      if (!this.#pipeline.hasResponsesAhead(socket)) socket.destroy();
+    };
+    if (!this.#pipeline.handOver(socket)) {
+      drop();
+      return;
+    }
+    // Node hands an upgrade over at once, while responses to requests pipelined ahead of it may still be
+    // going out on its connection: the tunnel's answer must come after them (RFC 9112 §9.3.2).
     this.#pipeline.afterResponsesAhead(
       socket,
       () => false,
-      () => {
-        if (socket.writable) this.#tunnel(req, socket, head);
-        else {
-          this.#settings.logger.debug({ url: req.url }, 'pipelined request dropped: its connection closes');
-          socket.destroy();
-        }
-      },
+      () => (socket.writable ? this.#tunnel(req, socket, head) : drop()),
     );
   };
 

@@ -59,7 +59,7 @@ interface Connection {
  *   past the bound are dropped unprocessed, and the connection closes once the accepted ones are
  *   answered (the client resends the rest). Past `MAX_DROPPED_REQUESTS`, it is destroyed at once.
  * - Answers written on the connection itself (client errors, CONNECT, upgrades) wait for the responses
- *   ahead (`afterResponsesAhead`).
+ *   ahead (`afterResponsesAhead`); an upgrade or CONNECT counts against the bound (`handOver`).
  *
  * Node gives a queued response the socket, synchronously, when the response ahead finishes and keeps
  * the connection open; when that response closed the connection, it never does. That, and each
@@ -113,6 +113,20 @@ export class PipelineOrder {
     if (conn === undefined || first === undefined || socket.destroyed) then(null);
     else if (isOwn(first.res)) then(first.res);
     else conn.waiting.push(() => this.afterResponsesAhead(socket, isOwn, then));
+  }
+
+  /**
+   * Takes an upgrade or CONNECT request, which took `socket` from node's HTTP parser (no request follows
+   * it). False when it came past the bound or behind a response that closes the connection: it is
+   * dropped unprocessed, like any request there. Past the bound, reading is paused, and node no longer
+   * resumes a socket it handed over.
+   */
+  handOver(socket: Duplex): boolean {
+    const conn = this.#connections.get(socket);
+    if (conn === undefined) return true;
+    if (conn.closing === null && conn.accepted.length >= MAX_PIPELINED_REQUESTS) this.#overflow(conn);
+    if (conn.closing === 'overflow') conn.dropped += 1;
+    return conn.closing === null;
   }
 
   /** Whether an accepted request on `socket` is still unanswered. */

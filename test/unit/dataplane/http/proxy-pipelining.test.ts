@@ -238,6 +238,62 @@ test('an upgrade pipelined behind a GET gets its 101 after the GET response, and
   );
 });
 
+/** A gateway routing `/chat` to a WebSocket echo server (`seen`: its upgrades) and the rest to an origin that answers at once. */
+async function gatewayWithChat(t: Parameters<typeof startServer>[0], seen: IncomingMessage[] = []) {
+  const origin = await startServer(t, (req, res) => {
+    req.resume();
+    res.end(`answer to ${req.url}`);
+  });
+  const echo = await startWebSocketEcho(t, 'ws', seen);
+  return startGateway(
+    t,
+    table(
+      [
+        route('chat/default', 'chat', { hosts: ['app.example.com'], path: '/chat' }),
+        route('web/default', 'web', { hosts: ['app.example.com'] }),
+      ],
+      [
+        backend('chat', [upstream('task:ws:80', { port: echo.port })]),
+        backend('web', [upstream('task:web1:80', { port: origin.port })]),
+      ],
+    ),
+  );
+}
+
+test('an upgrade pipelined as the last request within the bound is tunnelled after the answers', async (t) => {
+  const { port } = await gatewayWithChat(t);
+  const client = await rawSocket(t, port);
+  const paths = Array.from({ length: MAX_PIPELINED_REQUESTS - 1 }, (_, i) => `/${i}`);
+  client.write(`${paths.map(get).join('')}${UPGRADE_TO_CHAT}`);
+  const heads = await readUntil(client, (received) =>
+    /101 Switching[\s\S]*\r\n\r\n$/.test(received.toString('latin1')),
+  );
+  assert.deepEqual(answers(heads.toString('latin1')), paths);
+  client.write(textFrame('hi', true));
+  assert.equal(
+    readTextFrame(await readUntil(client, (received) => readTextFrame(received) !== undefined)),
+    'ws:hi',
+  );
+});
+
+test('an upgrade or CONNECT pipelined past the bound is dropped; the accepted requests are answered, then the connection closes', async (t) => {
+  const seen: IncomingMessage[] = [];
+  const { port, logs } = await gatewayWithChat(t, seen);
+  const paths = Array.from({ length: MAX_PIPELINED_REQUESTS }, (_, i) => `/${i}`);
+  for (const last of [UPGRADE_TO_CHAT, 'CONNECT x.example:443 HTTP/1.1\r\nHost: x.example:443\r\n\r\n']) {
+    const { reply, closed } = await rawExchange(port, `${paths.map(get).join('')}${last}`);
+    assert.ok(closed);
+    assert.deepEqual(answers(reply), paths);
+    assert.equal((reply.match(/HTTP\/1\.1 /g) ?? []).length, paths.length, 'no 101, no 501');
+  }
+  assert.deepEqual(seen, [], 'the upgrade never reached the upstream');
+  assert.equal(logs.filter((l) => l.msg === 'pipelined request dropped: its connection closes').length, 2);
+  assert.deepEqual(
+    logs.filter((l) => l.msg === 'rejected a client request'),
+    [],
+  );
+});
+
 test('an upgrade pipelined behind an answer that closes the connection is never tunnelled', async (t) => {
   const seen: IncomingMessage[] = [];
   const echo = await startWebSocketEcho(t, 'ws', seen);
