@@ -118,8 +118,8 @@ export class PipelineOrder {
   /**
    * Takes an upgrade or CONNECT request, which took `socket` from node's HTTP parser (no request follows
    * it). False when it came past the bound or behind a response that closes the connection: it is
-   * dropped unprocessed, like any request there. Past the bound, reading is paused, and node no longer
-   * resumes a socket it handed over.
+   * dropped unprocessed, like any request there (reading is paused at the bound, and node never
+   * resumes a socket it handed over: a tunnel there would not read).
    */
   handOver(socket: Duplex): boolean {
     const conn = this.#connections.get(socket);
