@@ -178,6 +178,8 @@ export class PipelineOrder {
     // Dropped already: its connection was cut while it waited.
     if (at < 0) return;
     conn.accepted.splice(at, 1);
+    // An idle keep-alive connection holds no request (a body still read after its answer stays known).
+    if (conn.last === entry.res.req && conn.last.complete) conn.last = null;
     const next = conn.accepted[0];
     const cut = !entry.res.writableFinished || conn.socket.destroyed;
     if (cut || (next !== undefined && next.res.socket === null)) {
