@@ -3,6 +3,8 @@ import { connect, type Socket } from 'node:net';
 import type { Selection } from '../compiled-table.js';
 import { serializeRequestHead } from '../upstreams/http1/request-head-serializer.js';
 import { ResponseParseError, ResponseParser } from '../upstreams/http1/response-parser.js';
+import type { UpstreamError } from '../upstreams/http1/upstream-error.js';
+import type { UnansweredExchange } from '../upstreams/upstream-handle.js';
 import type { Entrypoint } from './entrypoint.js';
 import { ERROR_STATUS, type HttpErrorCode, writeRawError } from './error-responses.js';
 import { ExchangeRecord } from './exchange-record.js';
@@ -26,7 +28,7 @@ import type { ErrorCause, ExchangePhase } from './upstream-errors.js';
  * @example
  * server.on('upgrade', (req, socket, head) => new UpgradeTunnel(req, socket as Socket, head, settings, gateway, 'http').start());
  */
-export class UpgradeTunnel {
+export class UpgradeTunnel implements UnansweredExchange {
   readonly #client: Socket;
   /** Bytes the client sent after the request head (already read by node's parser). */
   readonly #early: Buffer;
@@ -49,6 +51,8 @@ export class UpgradeTunnel {
   #held: Buffer = EMPTY;
   /** A refusal's body goes to the client chunked. */
   #chunked = false;
+  /** Unregisters this attempt from its upstream's exchanges awaiting an answer. */
+  #answered: (() => void) | undefined;
   /** When the answer's head must have come (ms since the epoch): interim responses do not extend it. */
   #headDeadline = 0;
   #lastError: ErrorCause | undefined;
@@ -116,6 +120,7 @@ export class UpgradeTunnel {
     if (asksForH2c(this.#record.head.upgrade)) this.#parser.reset(headRequest);
     else this.#parser.resetForUpgrade(headRequest);
     const upstream = this.#record.attempt(selection);
+    this.#answered = upstream.awaitAnswer(this);
     const socket = connect({ host: upstream.host, port: upstream.port });
     this.#socket = socket;
     socket.setTimeout(this.#settings.tunnelConnectTimeoutMs);
@@ -208,6 +213,7 @@ export class UpgradeTunnel {
       return;
     }
     this.#stopBody();
+    this.#answered?.();
     socket.setTimeout(0);
     this.#phase = 'streaming-response';
     this.#status = status;
@@ -247,6 +253,12 @@ export class UpgradeTunnel {
     client.pipe(socket);
   }
 
+  /** The upstream left the table and its host stopped answering: this attempt fails as `err` says. */
+  failUnanswered(err: UpstreamError): void {
+    this.#lastError = err;
+    this.#socket?.destroy();
+  }
+
   readonly #onTimeout = (): void => {
     this.#lastError = {
       code: this.#phase === 'connect' ? 'SG_UPSTREAM_CONNECT_TIMEOUT' : 'SG_UPSTREAM_RESPONSE_TIMEOUT',
@@ -261,6 +273,7 @@ export class UpgradeTunnel {
   readonly #onUpstreamClose = (): void => {
     const record = this.#record;
     this.#socket = undefined;
+    this.#answered?.();
     record.upstream!.requestFinished();
     if (this.#clientGone) {
       this.#end();

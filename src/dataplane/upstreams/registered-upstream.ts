@@ -4,7 +4,12 @@ import { UpstreamError } from './http1/upstream-error.js';
 import { UpstreamPool, type UpstreamPoolOptions } from './http1/upstream-pool.js';
 import { PassiveHealth, type PassiveHealthOptions } from './passive-health.js';
 import { tcpProbe } from './tcp-probe.js';
-import type { UpstreamFailure, UpstreamHandle, UpstreamHandleState } from './upstream-handle.js';
+import type {
+  UnansweredExchange,
+  UpstreamFailure,
+  UpstreamHandle,
+  UpstreamHandleState,
+} from './upstream-handle.js';
 
 /** What every handle of one registry shares. */
 export interface HandleSettings {
@@ -48,6 +53,8 @@ export class RegisteredUpstream implements UpstreamHandle {
   #drainingSince: number | undefined;
   #inflight = 0;
   #pool: UpstreamPool | undefined;
+  /** Exchanges outside the pool (upgrades) awaiting their answer. */
+  readonly #unansweredOutside = new Set<UnansweredExchange>();
   #activeFails = 0;
   #activeHealthy = true;
   #onIdle: (() => void) | undefined;
@@ -158,13 +165,19 @@ export class RegisteredUpstream implements UpstreamHandle {
     this.#activeHealthy = true;
   }
 
+  awaitAnswer(exchange: UnansweredExchange): () => void {
+    this.#unansweredOutside.add(exchange);
+    return () => this.#unansweredOutside.delete(exchange);
+  }
+
   /**
    * Leaves the table: no new requests; `onIdle` runs once nothing is in flight (at once if already idle).
    * While a request awaits its response there, one TCP connect checks that the host still answers: an
    * upstream leaves the table when its node is down or cut off, and such requests would otherwise hang
    * until the upstream timeout. When the host does not answer (timeout, unreachable), the exchanges with
-   * no response byte yet end at once with `SG_UPSTREAM_UNREACHABLE` (the proxy retries the idempotent
-   * ones elsewhere); responses under way are left alone. The table swap pays for this, never a request.
+   * no response byte yet (pooled ones, and upgrades registered with `awaitAnswer`) end at once with
+   * `SG_UPSTREAM_UNREACHABLE` (the proxy retries the idempotent ones elsewhere); responses under way
+   * are left alone. The table swap pays for this, never a request.
    */
   retire(onIdle: () => void): void {
     this.#state = 'removed';
@@ -175,7 +188,8 @@ export class RegisteredUpstream implements UpstreamHandle {
       return;
     }
     this.#onIdle = onIdle;
-    if (this.#removedProbe === undefined && this.#pool?.hasUnanswered()) void this.#probeRemoved();
+    const unanswered = this.#unansweredOutside.size > 0 || this.#pool?.hasUnanswered() === true;
+    if (this.#removedProbe === undefined && unanswered) void this.#probeRemoved();
   }
 
   /** Closes the pool gracefully: running requests finish first. */
@@ -225,7 +239,12 @@ export class RegisteredUpstream implements UpstreamHandle {
       'SG_UPSTREAM_UNREACHABLE',
       `the upstream left the routing table and ${this.address} does not answer (${failure})`,
     );
-    const ended = this.#pool!.failUnanswered(err);
+    let ended = this.#pool?.failUnanswered(err) ?? 0;
+    for (const exchange of [...this.#unansweredOutside]) {
+      exchange.failUnanswered(err);
+      ended += 1;
+    }
+    this.#unansweredOutside.clear();
     publishHealth(this, false, 'removed', failure, ended);
   }
 

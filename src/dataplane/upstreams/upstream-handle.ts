@@ -1,8 +1,15 @@
 import type { Upstream } from '../../routing/table.js';
+import type { UpstreamError } from './http1/upstream-error.js';
 import type { UpstreamPool } from './http1/upstream-pool.js';
 
 /** Why a request to an upstream failed, as far as passive health cares. */
 export type UpstreamFailure = 'connect' | 'reset' | 'timeout';
+
+/** An exchange outside the pool (an upgrade) that has no byte of its answer yet. */
+export interface UnansweredExchange {
+  /** Ends the exchange with `err`, as a pooled one with no response byte would be. */
+  failUnanswered(err: UpstreamError): void;
+}
 
 /** Lifecycle of an upstream in the registry: `removed` once it left the table (its pool closes when idle). */
 export type UpstreamHandleState = 'ready' | 'draining' | 'removed';
@@ -45,4 +52,10 @@ export interface UpstreamHandle {
   /** Passive health: a refused connect marks the upstream down at once; resets and timeouts count towards `maxFails`. */
   reportFailure(kind: UpstreamFailure): void;
   reportSuccess(): void;
+  /**
+   * Registers an exchange outside the pool while it awaits its answer, so that an upstream that left
+   * the table and stopped answering ends it like the pool's (see `RegisteredUpstream.retire`).
+   * Returns the function that unregisters it.
+   */
+  awaitAnswer(exchange: UnansweredExchange): () => void;
 }

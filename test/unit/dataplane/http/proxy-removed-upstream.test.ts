@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
 import { test } from 'node:test';
 import type { RequestEndEvent, UpstreamRetryEvent } from '../../../../src/dataplane/http/diagnostics.js';
 import type { UpstreamHealthEvent } from '../../../../src/dataplane/upstreams/health-channel.js';
@@ -8,6 +9,7 @@ import type { Upstream } from '../../../../src/routing/table.js';
 import { freezableUpstream, startServer, waitFor } from '../upstreams/servers.js';
 import { backend, registryOptions, route, table, upstream } from '../upstreams/table-fixtures.js';
 import { channelMessages, send, startGateway } from './harness.js';
+import { startWebSocketEcho } from './websocket-backend.js';
 
 // Issue 17, "a partitioned node must not hang clients": an upstream that leaves the table while a
 // request waits there for its response (its node went down or was cut off) must not keep the client
@@ -175,4 +177,45 @@ test('a removed upstream whose host still answers keeps its requests, even with 
   assert.equal(res.status, 200);
   assert.equal(res.body, 'finished');
   assert.deepEqual(health, [], 'the removed upstream was not found unreachable');
+});
+
+test('an upgrade waiting for its answer from an upstream that left the table and stopped answering is retried at once', async (t) => {
+  const retries = channelMessages<UpstreamRetryEvent>(t, 'swarmgate:upstream:retry');
+  const gone = await freezableUpstream(t);
+  const live = await startWebSocketEcho(t, 'live');
+  const registry = new UpstreamRegistry(options());
+  // The tunnel's own wait for the answer is far above the bound too.
+  const { port, gateway } = await startGateway(t, bothUpstreams(gone.port, live.port), {
+    registry,
+    tunnelHeadersTimeoutMs: UPSTREAM_TIMEOUT_MS,
+  });
+
+  const started = Date.now();
+  const client = connect(port, '127.0.0.1');
+  t.after(() => {
+    client.destroy();
+  });
+  let reply = '';
+  const switched = new Promise<void>((resolve) => {
+    client.on('data', (chunk: Buffer) => {
+      reply += chunk.toString('latin1');
+      if (reply.includes('\r\n\r\n')) resolve();
+    });
+  });
+  client.write(
+    'GET /ws HTTP/1.1\r\nHost: app.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+  );
+  await waitFor(() => gone.requests === 1, 'the first upstream got the upgrade');
+  await gone.freeze();
+  gateway.setTable(secondOnly(live.port));
+  await switched;
+  const waited = Date.now() - started;
+
+  assert.ok(waited < BOUND_MS, `the client waited ${waited} ms, not the tunnel's answer timeout`);
+  assert.match(reply, /^HTTP\/1\.1 101 Switching Protocols\r\n/, JSON.stringify(reply));
+  assert.deepEqual(
+    retries.map((retry) => retry.errorCode),
+    ['SG_ERR_UPSTREAM_UNREACHABLE'],
+  );
 });
