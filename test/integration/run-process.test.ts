@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
+import { acceptSharing } from '../../src/dataplane/http/listening-socket-copies.js';
 import type { RoutingTable } from '../../src/routing/table.js';
 import { startGateway } from './support/gateway-process.js';
 import { httpRequest } from './support/http-client.js';
@@ -93,9 +94,11 @@ for (const workers of [1, 2]) {
     assert.deepEqual([...seen].sort(), names, 'round-robin reaches both backends through the gateway');
     const unknown = await httpRequest(gw.http, { host: 'b.test', path: '/' });
     assert.equal(unknown.status, 404);
-    // Each serving process accepts on --accept-batch (default 4 in one process) descriptors; a cluster
-    // primary holds the socket it shares with its workers too. Workers copy theirs once listening.
-    const expected = workers === 1 ? [4] : [1, ...Array<number>(workers).fill(2)];
+    // Each serving process accepts on --accept-batch (default 4 in one process) descriptors. Where node
+    // has `reusePort`, a worker binds its own sockets and the primary holds none; elsewhere the primary
+    // holds the socket it shares with its workers, and workers copy theirs once listening.
+    const primary = acceptSharing() === 'reuse-port' ? [] : [1];
+    const expected = workers === 1 ? [4] : [...primary, ...Array<number>(workers).fill(2)];
     let descriptors = listeningDescriptors(gw.port);
     for (let i = 0; i < 50 && descriptors.join() !== expected.join(); i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
