@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { oneCore } from '../macro/layout.js';
 import type { Origin } from '../macro/origin.js';
 import type { Supervisor } from '../macro/processes.js';
@@ -90,6 +91,14 @@ export async function startNginx(
     return fdLimitArgs(nginx, ['-e', join(context.dir, 'error.log'), '-p', context.dir, '-c', conf]);
   });
   return { ...running, conf };
+}
+
+/** Starts the bare node:http proxy (`node-http-proxy.ts`, the floor), pinned, with the raised fd limit. */
+export function startNodeHttpProxy(context: GatewayContext): Promise<RunningTarget> {
+  const script = fileURLToPath(new URL('./node-http-proxy.js', import.meta.url));
+  return launchProxy({ ...context, layout: oneCore }, 'sh', (port) =>
+    fdLimitArgs(process.execPath, [script, String(port), ...context.origin.ports.map(String)]),
+  );
 }
 
 /** Starts `swarmgate run --table <table>` (`--workers` when more than one), pinned, with the raised fd limit. */

@@ -18,7 +18,14 @@ import { findExecutable } from '../macro/targets/target.js';
 import type { BenchOptions } from '../options.js';
 import { startClient, waitForPhase } from './client-process.js';
 import { withFdLimit, workersFor } from './fd-limit.js';
-import { type GatewayContext, nginxConfig, nginxOneRoute, startNginx, startSwarmgate } from './gateways.js';
+import {
+  type GatewayContext,
+  nginxConfig,
+  nginxOneRoute,
+  startNginx,
+  startNodeHttpProxy,
+  startSwarmgate,
+} from './gateways.js';
 import { treeRssBytes } from './memory.js';
 import { largeNginxHttp, largeTable } from './route-tables.js';
 import {
@@ -56,9 +63,14 @@ const quickSizes: ScaleSizes = {
   swapAfterS: 15,
 };
 
-/** The rows' gateways, each started afresh for every row (nginx is the reference). */
-const gatewayNames = ['nginx', 'swarmgate'] as const;
+/**
+ * The rows' gateways, each started afresh for every row: nginx is the reference, `node-http` (a bare
+ * node:http proxy, `node-http-proxy.ts`) the floor under swarmgate, in the idle and large-body rows.
+ */
+const gatewayNames = ['nginx', 'node-http', 'swarmgate'] as const;
 type GatewayName = (typeof gatewayNames)[number];
+/** Rows without the floor: it proxies no upgrades, and has no table to swap. */
+const withoutFloor = new Set(['websocket', 'swap']);
 
 /** Time for memory to settle once connections are open (kernel and allocator work after the last accept). */
 const settleMs = 2_000;
@@ -102,7 +114,8 @@ export async function runScale(
   };
   const gateways = gatewayNames.filter((name) => {
     if (options.targets && !options.targets.includes(name)) return false;
-    const missing = name === 'nginx' ? !findExecutable('nginx') : !existsSync(cli(repoRoot));
+    const missing =
+      name === 'nginx' ? !findExecutable('nginx') : name === 'swarmgate' && !existsSync(cli(repoRoot));
     if (missing) result.notes.push(`${name} skipped: not installed or not built`);
     return !missing;
   });
@@ -118,6 +131,7 @@ export async function runScale(
     measure: (gateway: GatewayName, context: GatewayContext) => Promise<void>,
   ) => {
     for (const gateway of gateways) {
+      if (gateway === 'node-http' && withoutFloor.has(row)) continue;
       const dir = join(scratch, `${++step}-${row}-${gateway}`);
       await mkdir(dir, { recursive: true });
       try {
@@ -188,6 +202,7 @@ async function startOneRoute(
     return startNginx(context, (port) =>
       nginxConfig(context.dir, nginxOneRoute(port, context.origin, workers), workers),
     );
+  if (gateway === 'node-http') return startNodeHttpProxy(context);
   const table = join(context.dir, 'table.json');
   await writeFile(table, JSON.stringify(benchTable(context.origin)));
   return startSwarmgate(context, table, await freePort(), workers);

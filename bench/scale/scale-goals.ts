@@ -3,6 +3,8 @@ import type { ScaleResult, ScaleSizes } from './scale-result.js';
 
 const subject = 'swarmgate';
 const reference = 'nginx';
+/** The bare node:http proxy (`node-http-proxy.ts`): what node's HTTP layer alone costs, shown beside. */
+export const floor = 'node-http';
 
 /** Memory per connection or socket may be at most this many times nginx's. */
 export const maxMemoryRatio = 3;
@@ -61,9 +63,13 @@ function idleGoal(scale: ScaleResult, goal: string): GoalResult {
   if (theirs.perConnectionBytes <= 0)
     return na(goal, `nginx's RSS did not grow (${kib(theirs.perConnectionBytes)} per connection)`);
   const ratio = ours.perConnectionBytes / theirs.perConnectionBytes;
+  const bare = scale.idle.find((r) => r.target === floor);
+  const floorText = bare
+    ? `; bare node:http ${kib(bare.perConnectionBytes)}, ${(bare.perConnectionBytes / theirs.perConnectionBytes).toFixed(2)}× nginx`
+    : '';
   return {
     goal,
-    measured: `${ratio.toFixed(2)}× (${kib(ours.perConnectionBytes)} vs ${kib(theirs.perConnectionBytes)} per connection${held.join('')})`,
+    measured: `${ratio.toFixed(2)}× (${kib(ours.perConnectionBytes)} vs ${kib(theirs.perConnectionBytes)} per connection${floorText}${held.join('')})`,
     status: verdict(ratio <= maxMemoryRatio && held.length === 0),
   };
 }
@@ -101,10 +107,14 @@ function transferGoal(scale: ScaleResult, goal: string, direction: 'upload' | 'd
     .filter((r) => r.status !== 200)
     .map((r) => `; ${r.target} answered ${r.status}`);
   const ratio = ours.throughput / theirs.throughput;
+  const bare = rows.find((r) => r.target === floor);
+  const floorText = bare
+    ? `; bare node:http proxy ${(bare.throughput / MiB).toFixed(0)} MiB/s, ${(bare.throughput / theirs.throughput).toFixed(2)}× nginx`
+    : '';
   return {
     goal,
     measured:
-      `${ratio.toFixed(2)}× (${(ours.throughput / MiB).toFixed(0)} vs ${(theirs.throughput / MiB).toFixed(0)} MiB/s); ` +
+      `${ratio.toFixed(2)}× (${(ours.throughput / MiB).toFixed(0)} vs ${(theirs.throughput / MiB).toFixed(0)} MiB/s${floorText}); ` +
       `peak RSS growth ${mib(ours.peakGrowthBytes)} (nginx ${mib(theirs.peakGrowthBytes)})${failed.join('')}`,
     status: verdict(
       ratio >= minTransferRatio && ours.peakGrowthBytes <= maxTransferGrowthBytes && failed.length === 0,

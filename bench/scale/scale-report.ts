@@ -1,4 +1,4 @@
-import { sizeLabel } from './scale-goals.js';
+import { floor, sizeLabel } from './scale-goals.js';
 import type { ScaleResult } from './scale-result.js';
 
 const table = (header: string[], rows: string[][]): string =>
@@ -8,6 +8,16 @@ const count = (n: number) => Math.round(n).toLocaleString('en-US');
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
 const kib = (bytes: number) => (bytes / 1024).toFixed(1);
 const ms = (n: number) => n.toFixed(2);
+
+const reference = 'nginx';
+const perConnection = (r: { perConnectionBytes: number }) => r.perConnectionBytes;
+const throughput = (r: { throughput: number }) => r.throughput;
+
+/** `value` as a multiple of `target`'s in the same row (`2.50×`), or `–` when that one did not run. */
+function times<T extends { target: string }>(rows: T[], of: (row: T) => number, row: T, target: string) {
+  const base = rows.find((r) => r.target === target);
+  return base && of(base) > 0 ? `${(of(row) / of(base)).toFixed(2)}×` : '–';
+}
 
 /** The scale rows as markdown: one table per row, then notes and failures. Empty when they did not run. */
 export function scaleSection(scale: ScaleResult | undefined): string {
@@ -21,12 +31,23 @@ export function scaleSection(scale: ScaleResult | undefined): string {
       'the row (the WebSocket table says); the load generator (`scale/scale-client.ts`) and ' +
       'the origin share CPU 0. RSS is the sum over the gateway’s whole process tree (nginx: master and ' +
       'worker), read from `/proc`; “per connection” is the growth from before the clients connected to ' +
-      'after, divided by the connections opened.',
+      'after, divided by the connections opened. `node-http` is the floor, in the idle and large-body rows: ' +
+      'a bare reverse proxy on node’s own `http` server and client (`scale/node-http-proxy.ts`: a keep-alive ' +
+      'agent, bodies piped, no routing, limits, logging or metrics), on the same CPU as the others.',
     '',
     `### ${count(sizes.idleConnections)} idle keep-alive connections (one GET each, then idle)`,
     '',
     table(
-      ['target', 'opened', 'held', 'RSS before MiB', 'RSS after MiB', 'KiB per connection'],
+      [
+        'target',
+        'opened',
+        'held',
+        'RSS before MiB',
+        'RSS after MiB',
+        'KiB per connection',
+        '× nginx',
+        '× node-http',
+      ],
       scale.idle.map((r) => [
         r.target,
         count(r.opened),
@@ -34,6 +55,8 @@ export function scaleSection(scale: ScaleResult | undefined): string {
         mib(r.rssBeforeBytes),
         mib(r.rssAfterBytes),
         kib(r.perConnectionBytes),
+        times(scale.idle, perConnection, r, reference),
+        times(scale.idle, perConnection, r, floor),
       ]),
     ),
     '',
@@ -85,6 +108,8 @@ export function scaleSection(scale: ScaleResult | undefined): string {
         'RSS before MiB',
         'RSS peak MiB',
         'peak growth MiB',
+        '× nginx',
+        '× node-http',
       ],
       scale.transfer.map((r) => [
         r.direction,
@@ -95,6 +120,14 @@ export function scaleSection(scale: ScaleResult | undefined): string {
         mib(r.rssBeforeBytes),
         mib(r.rssPeakBytes),
         mib(r.peakGrowthBytes),
+        ...[reference, floor].map((target) =>
+          times(
+            scale.transfer.filter((t) => t.direction === r.direction),
+            throughput,
+            r,
+            target,
+          ),
+        ),
       ]),
     ),
     '',

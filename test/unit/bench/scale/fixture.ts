@@ -33,6 +33,13 @@ export function scaleResult(): ScaleResult {
   };
 }
 
+/** `scale` with the floor's rows too: bare node:http holds an idle connection in 4 KiB, downloads at 500 MiB/s. */
+export function withFloor(scale: ScaleResult): ScaleResult {
+  scale.idle.splice(1, 0, idle('node-http', 4 * KiB));
+  scale.transfer.push(transfer('node-http', 'download', 500 * MiB, 35 * MiB));
+  return scale;
+}
+
 function idle(target: string, perConnectionBytes: number) {
   const rssBeforeBytes = 20 * MiB;
   return {

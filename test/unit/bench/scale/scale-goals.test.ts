@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { evaluateGoals } from '../../../../bench/goals.js';
 import { evaluateScaleGoals } from '../../../../bench/scale/scale-goals.js';
-import { scaleResult } from './fixture.js';
+import { scaleResult, withFloor } from './fixture.js';
 
 const MiB = 1024 * 1024;
 
@@ -120,4 +120,22 @@ test('the bench goals end with the scale goals when the rows ran, and have none 
   const goals = evaluateGoals([], [], [], undefined, scaleResult());
   assert.equal(goals.length, 11);
   assert.match(goals[6]!.goal, /idle keep-alive connections/);
+});
+
+test('issue 17: the idle and download goals name the bare node:http floor beside nginx', () => {
+  const goals = evaluateScaleGoals(withFloor(scaleResult()));
+  assert.equal(
+    goals[0]?.measured,
+    '2.50× (5.0 KiB vs 2.0 KiB per connection; bare node:http 4.0 KiB, 2.00× nginx)',
+  );
+  assert.equal(goals[0]?.status, 'PASS');
+  assert.equal(
+    goals[3]?.measured,
+    '0.75× (450 vs 600 MiB/s; bare node:http proxy 500 MiB/s, 0.83× nginx); peak RSS growth 30.0 MiB (nginx 0.0 MiB)',
+  );
+  assert.equal(
+    goals[2]?.measured,
+    '0.80× (400 vs 500 MiB/s); peak RSS growth 20.0 MiB (nginx 0.0 MiB)',
+    'no floor row: no floor text',
+  );
 });

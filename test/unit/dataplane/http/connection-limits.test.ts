@@ -223,3 +223,31 @@ test('ConnectionLimits forgets an address once its last connection closes', asyn
   await waitFor(() => limits.open === 0, 'both released');
   assert.equal(limits.addresses, 0, 'no entry is left for addresses without connections');
 });
+
+test('issue 17: every counted connection shares one close listener (no closure per idle connection)', async (t) => {
+  const limits = new ConnectionLimits(
+    { maxConnections: 0, maxConnectionsPerAddress: 2 },
+    new TrustedProxies([]),
+    pino({ level: 'silent' }),
+  );
+  const accepted: Socket[] = [];
+  const server = createServer((socket) => {
+    socket.on('error', () => {});
+    accepted.push(socket);
+  });
+  limits.guard(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    for (const socket of accepted) socket.destroy();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  const { port } = server.address() as AddressInfo;
+  await connectFrom(t, port, FLOODER);
+  await connectFrom(t, port, BYSTANDER);
+  await waitFor(() => accepted.length === 2, 'both connections accepted');
+  const [first, second] = accepted.map((socket) => socket.listeners('close'));
+  assert.equal(first!.length, 1);
+  assert.equal(first![0], second![0], 'the same listener function on both sockets');
+  for (const socket of accepted) socket.destroy();
+  await waitFor(() => limits.open === 0 && limits.addresses === 0, 'both released');
+});
