@@ -138,7 +138,11 @@ function* compileSteps(
   swapIn(Object.freeze(new Table(table, opts.role, routes, matcher)));
   yield;
   // After the swap: no request can pick these any more; running ones finish before the pools close.
-  yield* inSlices(registry.absent(upstreams), (slice) => registry.retire(slice));
+  const gone: string[] = [];
+  yield* inSlices(registry.liveIds(), (slice) => {
+    for (const id of slice) if (!upstreams.has(id)) gone.push(id);
+  });
+  yield* inSlices(gone, (slice) => registry.retire(slice));
 }
 
 /** Calls `take` for consecutive steps of `items`, pausing after each. */

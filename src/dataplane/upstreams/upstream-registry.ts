@@ -67,7 +67,7 @@ export class UpstreamRegistry {
     const upstreams = UpstreamRegistry.upstreamsOf(table);
     this.admit(upstreams.values());
     this.syncChecks(table);
-    this.retire(this.absent(upstreams));
+    this.retire(this.liveIds().filter((id) => !upstreams.has(id)));
   }
 
   /** A table's upstreams by id, each once: the first occurrence (backend order) wins. */
@@ -91,11 +91,9 @@ export class UpstreamRegistry {
     }
   }
 
-  /** The ids of live upstreams that are not in `upstreams` (a table's {@link upstreamsOf}). */
-  absent(upstreams: ReadonlyMap<string, Upstream>): string[] {
-    const ids: string[] = [];
-    for (const id of this.#live.keys()) if (!upstreams.has(id)) ids.push(id);
-    return ids;
+  /** The ids of the live upstreams (not those retired and still finishing requests). */
+  liveIds(): string[] {
+    return [...this.#live.keys()];
   }
 
   /** Retires these live upstreams: they leave the registry once their running requests finish. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readTableFile } from '../../../src/cli/sources/table-file-reader.js';
@@ -48,6 +48,7 @@ test('a good table file comes back validated (normal form) with the digest of it
   assert.equal(read.routes[7]!.hosts[0], 's7.example.com', 'hosts in normal form');
   assert.equal(digest, createHash('sha256').update(text).digest('hex'));
   assert.ok(turns > 10, `the event loop turned ${turns} times while the table came back`);
+  assert.equal(getPriority(), 0, "the loader's lower priority is its own thread's, not the process's");
 });
 
 test('a missing, non-JSON or invalid file is SG_ERR_CONFIG with the problem', async (t) => {
