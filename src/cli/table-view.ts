@@ -58,10 +58,13 @@ export function routesJson(table: RoutingTable): RoutesJson {
   };
 }
 
-/** Human-readable rendering of a routing table for the terminal. */
-export function renderTable(table: RoutingTable): string {
-  const view = routesJson(table);
-  const lines = [`routing table ${view.version}: ${view.routes.length} route(s)`];
+/**
+ * Human-readable rendering of a routing table for the terminal; with `maxRoutes`, only the first ones
+ * and a count of the rest.
+ */
+export function renderTable(table: RoutingTable, maxRoutes = Number.POSITIVE_INFINITY): string {
+  const view = routesJson({ ...table, routes: table.routes.slice(0, maxRoutes) });
+  const lines = [`routing table ${view.version}: ${table.routes.length} route(s)`];
   for (const r of view.routes) {
     const sticky = r.sticky ? ` sticky=${r.sticky.cookie}` : '';
     const strip = r.stripPath ? ' strip-path' : '';
@@ -74,6 +77,8 @@ export function renderTable(table: RoutingTable): string {
       lines.push(`      ${u.address.padEnd(22)} ${u.state.padEnd(8)} node ${u.node}${slot}`);
     }
   }
+  const left = table.routes.length - view.routes.length;
+  if (left > 0) lines.push(`  ... and ${left} more route(s)`);
   if (view.diagnostics.length > 0) lines.push(`diagnostics: ${view.diagnostics.length}`);
   for (const d of view.diagnostics) {
     const where = d.label ? `${d.label}=${JSON.stringify(d.value)}` : '(service)';

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Route, RoutingTable } from '../routing/table.js';
 import { type Balancer, createBalancer } from './balancers/balancer.js';
 import { createHostMapMatcher } from './router/host-map-matcher.js';
@@ -5,7 +6,7 @@ import type { RouteMatcher } from './router/matcher.js';
 import { findCookie } from './sticky/cookie-header.js';
 import { buildSetCookie } from './sticky/set-cookie.js';
 import { StickyMap } from './sticky/sticky-map.js';
-import type { UpstreamHandle, UpstreamRegistry } from './upstreams/upstream-registry.js';
+import { type UpstreamHandle, UpstreamRegistry } from './upstreams/upstream-registry.js';
 
 /** How a table is compiled for this gateway. */
 export interface CompileOptions {
@@ -74,18 +75,82 @@ export function compileTable(
   registry: UpstreamRegistry,
   opts: CompileOptions,
 ): CompiledTable {
-  registry.sync(table);
+  let compiled: CompiledTable | undefined;
+  const steps = compileSteps(table, registry, opts, (done) => {
+    compiled = done;
+  });
+  while (!steps.next().done);
+  return compiled!;
+}
+
+/**
+ * {@link compileTable} in slices of about 5 ms, each in its own turn of the event loop, so
+ * requests keep being served while a large table (10,000 routes × 5 upstreams) compiles. `swapIn` gets
+ * the complete table (to make it current with one assignment); the upstreams that left the table are
+ * retired after it, in slices too. Resolves when all is done; one at a time per registry.
+ *
+ * @example
+ * await compileTableInSlices(table, registry, { role: 'run', stickySecret }, (next) => { current = next; });
+ */
+export async function compileTableInSlices(
+  table: RoutingTable,
+  registry: UpstreamRegistry,
+  opts: CompileOptions,
+  swapIn: (compiled: CompiledTable) => void,
+): Promise<void> {
+  let sliceStart = performance.now();
+  for (const _ of compileSteps(table, registry, opts, swapIn)) {
+    if (performance.now() - sliceStart < SLICE_MS) continue;
+    await nextTurn();
+    sliceStart = performance.now();
+  }
+}
+
+/** Time a slice of {@link compileTableInSlices} may take before requests get their turn. */
+const SLICE_MS = 5;
+/** Upstreams admitted or retired, or routes built, between two checks of the slice's time. */
+const STEP_ITEMS = 100;
+
+/** The compile, pausing (`yield`) where a slice may end. */
+function* compileSteps(
+  table: RoutingTable,
+  registry: UpstreamRegistry,
+  opts: CompileOptions,
+  swapIn: (compiled: CompiledTable) => void,
+): Generator<void, void> {
+  const upstreams = UpstreamRegistry.upstreamsOf(table);
+  yield* inSlices([...upstreams.values()], (slice) => registry.admit(slice));
   const backends = new Map(table.backends.map((b) => [b.id, b]));
-  const routes = table.routes.map((route) => {
-    const upstreams: UpstreamHandle[] = [];
-    for (const upstream of backends.get(route.backend)?.upstreams ?? []) {
-      const handle = registry.get(upstream.id);
-      if (handle && !upstreams.includes(handle)) upstreams.push(handle);
+  const routes: StickyBalancedRoute[] = [];
+  yield* inSlices(table.routes, (slice) => {
+    for (const route of slice) {
+      const handles: UpstreamHandle[] = [];
+      for (const upstream of backends.get(route.backend)?.upstreams ?? []) {
+        const handle = registry.get(upstream.id);
+        if (handle && !handles.includes(handle)) handles.push(handle);
+      }
+      routes.push(new StickyBalancedRoute(route, handles, opts));
     }
-    return new StickyBalancedRoute(route, upstreams, opts);
   });
   const matcher = createHostMapMatcher(routes.map((r) => ({ rule: r.route, value: r as CompiledRoute })));
-  return Object.freeze(new Table(table, opts.role, routes, matcher));
+  yield;
+  registry.syncChecks(table);
+  swapIn(Object.freeze(new Table(table, opts.role, routes, matcher)));
+  yield;
+  // After the swap: no request can pick these any more; running ones finish before the pools close.
+  const gone: string[] = [];
+  yield* inSlices(registry.liveIds(), (slice) => {
+    for (const id of slice) if (!upstreams.has(id)) gone.push(id);
+  });
+  yield* inSlices(gone, (slice) => registry.retire(slice));
+}
+
+/** Calls `take` for consecutive steps of `items`, pausing after each. */
+function* inSlices<T>(items: readonly T[], take: (slice: readonly T[]) => void): Generator<void, void> {
+  for (let i = 0; i < items.length; i += STEP_ITEMS) {
+    take(items.slice(i, i + STEP_ITEMS));
+    yield;
+  }
 }
 
 class Table implements CompiledTable {

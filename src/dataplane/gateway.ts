@@ -2,7 +2,12 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { RoutingTable } from '../routing/table.js';
-import { type CompiledTable, type CompileOptions, compileTable } from './compiled-table.js';
+import {
+  type CompiledTable,
+  type CompileOptions,
+  compileTable,
+  compileTableInSlices,
+} from './compiled-table.js';
 import { BodyPaceGuard } from './http/body-pace-guard.js';
 import {
   type ConnectionLimitSettings,
@@ -67,6 +72,8 @@ export class Gateway implements ExchangeHost {
   readonly #connections: ConnectionLimits;
   readonly #tunnels = new Set<Duplex>();
   #table: CompiledTable | undefined;
+  /** The last {@link swapTable} asked for; the next one starts after it. */
+  #swapping: Promise<unknown> = Promise.resolve();
   #graceExpired = false;
   #listening = false;
   #inflight = 0;
@@ -140,20 +147,42 @@ export class Gateway implements ExchangeHost {
 
   /**
    * Compiles `table` and makes it current. Returns false (and changes nothing) when its version is
-   * the current one.
+   * the current one. For the first table and tests; later tables go through {@link swapTable}, and the
+   * two must not overlap.
    */
   setTable(table: RoutingTable): boolean {
+    if (this.#table?.version === table.version) return false;
+    this.#makeCurrent(compileTable(table, this.#options.registry, this.#options.compile));
+    return true;
+  }
+
+  /**
+   * {@link setTable} with the compile split into slices between which requests are served: a table of
+   * 10,000 routes costs hundreds of ms to compile. Swaps run one after another in call order; resolves
+   * (true) once this table is current and the upstreams that left it are retired, or with false when
+   * its version already was.
+   */
+  swapTable(table: RoutingTable): Promise<boolean> {
+    const swapped = this.#swapping.then(async () => {
+      if (this.#table?.version === table.version) return false;
+      const { registry, compile } = this.#options;
+      await compileTableInSlices(table, registry, compile, (next) => this.#makeCurrent(next));
+      return true;
+    });
+    this.#swapping = swapped.catch(() => undefined);
+    return swapped;
+  }
+
+  #makeCurrent(next: CompiledTable): void {
     const previous = this.#table;
-    if (previous?.version === table.version) return false;
-    this.#table = compileTable(table, this.#options.registry, this.#options.compile);
+    this.#table = next;
     if (tableSwapChannel.hasSubscribers) {
       tableSwapChannel.publish({
         previousVersion: previous?.version,
-        version: table.version,
-        routes: table.routes.length,
+        version: next.version,
+        routes: next.routes.length,
       });
     }
-    return true;
   }
 
   /**

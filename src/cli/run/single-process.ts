@@ -31,8 +31,7 @@ export async function runSingleProcess(options: RunOptions, logger: Logger): Pro
   gateway.setTable(first);
   announceTable(logger, first, { cause: 'initial' });
   source.on('table', (table, meta) => {
-    gateway.setTable(table);
-    announceTable(logger, table, meta);
+    void gateway.swapTable(table).then(() => announceTable(logger, table, meta));
   });
   reloadWith(() => void source.reload?.());
   // The admin listener first: a taken admin port stops `run` before it has served any client.

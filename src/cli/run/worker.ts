@@ -51,7 +51,7 @@ export async function runWorker(options: RunOptions, logger: Logger): Promise<vo
               process.send?.(failed, () => process.exit(1));
             },
           );
-        } else started.gateway.setTable(message.table);
+        } else void started.gateway.swapTable(message.table);
         return;
       case 'shutdown':
         clearInterval(reporter);

@@ -1,16 +1,15 @@
-import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { unwatchFile, watchFile } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { type Stats, unwatchFile, watchFile } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { SwarmgateError } from '../../errors.js';
 import type { RoutingTable } from '../../routing/table.js';
-import { parseRoutingTable } from '../../routing/table-schema.js';
+import { readTableFile } from './table-file-reader.js';
 import type { TableSource, TableSourceEvents } from './table-source.js';
 
 /**
  * Routing tables from a JSON file (static backends, benchmarks, or a table saved from a controller).
- * The file is re-read when it changes; a bad file is reported and the last good table stays.
+ * The file is re-read when it changes; a bad file is reported and the last good table stays. Reading
+ * and validation run on a worker thread ({@link readTableFile}), off the event loop that serves requests.
  *
  * @example
  * const source = new FileSource('/etc/swarmgate/table.json', logger);
@@ -26,6 +25,8 @@ export class FileSource extends EventEmitter<TableSourceEvents> implements Table
   #fileVersion: string | undefined;
   #digest: string | undefined;
   #lastError: string | undefined;
+  /** The file's identity, size and mtime when the last read began (see `start`'s watch). */
+  #readStat: string | undefined;
   /** The reload running now, and whether another was asked for since it began. */
   #reloading: Promise<void> | undefined;
   #reloadAgain = false;
@@ -39,11 +40,15 @@ export class FileSource extends EventEmitter<TableSourceEvents> implements Table
 
   /** Reads the file; a missing or invalid file at start is a configuration error. */
   async start(): Promise<RoutingTable> {
-    const { table, digest } = await this.#read();
+    this.#readStat = await this.#statKey();
+    const { table, digest } = await readTableFile(this.#path);
     this.#version = this.#fileVersion = table.version;
     this.#digest = digest;
-    // Polling (not fs.watch) survives editors and config tools that replace the file by renaming.
-    watchFile(this.#path, { interval: this.#pollMs, persistent: false }, () => void this.reload());
+    // Polling (not fs.watch) survives editors and config tools that replace the file by renaming. A
+    // change already read (a SIGHUP came first) is not read again: a large table costs seconds of CPU.
+    watchFile(this.#path, { interval: this.#pollMs, persistent: false }, (current) => {
+      if (statKey(current) !== this.#readStat) void this.reload();
+    });
     return table;
   }
 
@@ -76,7 +81,8 @@ export class FileSource extends EventEmitter<TableSourceEvents> implements Table
 
   async #reloadOnce(): Promise<void> {
     try {
-      const { table, digest } = await this.#read();
+      this.#readStat = await this.#statKey();
+      const { table, digest } = await readTableFile(this.#path);
       this.#lastError = undefined;
       if (digest === this.#digest) return;
       this.#digest = digest;
@@ -113,32 +119,12 @@ export class FileSource extends EventEmitter<TableSourceEvents> implements Table
     unwatchFile(this.#path);
   }
 
-  async #read(): Promise<{ table: RoutingTable; digest: string }> {
-    let text: string;
-    try {
-      text = await readFile(this.#path, 'utf8');
-    } catch (err) {
-      throw new SwarmgateError(
-        'SG_ERR_CONFIG',
-        `cannot read table file ${this.#path}: ${(err as Error).message}`,
-      );
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (err) {
-      throw new SwarmgateError(
-        'SG_ERR_CONFIG',
-        `table file ${this.#path} is not JSON: ${(err as Error).message}`,
-      );
-    }
-    const parsed = parseRoutingTable(json);
-    if (!parsed.ok) {
-      throw new SwarmgateError(
-        'SG_ERR_CONFIG',
-        `table file ${this.#path} is invalid: ${parsed.errors.join('; ')}`,
-      );
-    }
-    return { table: parsed.table, digest: createHash('sha256').update(text).digest('hex') };
+  async #statKey(): Promise<string | undefined> {
+    return stat(this.#path).then(statKey, () => undefined);
   }
+}
+
+/** What the watch compares: a file replaced by rename has a new inode, an edit a new mtime or size. */
+function statKey(stats: Stats): string {
+  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}`;
 }

@@ -61,18 +61,47 @@ export class UpstreamRegistry {
   /**
    * Brings the registry in line with a table: adds new upstreams, updates states (ready → draining
    * records `drainingSince`), retires vanished ones (their pools close once idle) and (re)starts active checks.
+   * A compile split into slices calls its parts ({@link admit}, {@link syncChecks}, {@link retire}) apart.
    */
   sync(table: RoutingTable): void {
+    const upstreams = UpstreamRegistry.upstreamsOf(table);
+    this.admit(upstreams.values());
+    this.syncChecks(table);
+    this.retire(this.liveIds().filter((id) => !upstreams.has(id)));
+  }
+
+  /** A table's upstreams by id, each once: the first occurrence (backend order) wins. */
+  static upstreamsOf(table: RoutingTable): Map<string, Upstream> {
     const seen = new Map<string, Upstream>();
     for (const backend of table.backends) {
       for (const upstream of backend.upstreams) if (!seen.has(upstream.id)) seen.set(upstream.id, upstream);
     }
-    for (const [id, handle] of this.#live) {
-      const next = seen.get(id);
-      if (next === undefined || next.address !== handle.address) this.#retire(handle);
+    return seen;
+  }
+
+  /**
+   * Adds or updates these upstreams (part of a table's {@link upstreamsOf}); one whose id now names
+   * another address is retired and replaced. Upstreams that left the table stay until {@link retire}.
+   */
+  admit(upstreams: Iterable<Upstream>): void {
+    for (const upstream of upstreams) {
+      const live = this.#live.get(upstream.id);
+      if (live !== undefined && live.address !== upstream.address) this.#retire(live);
+      this.#admit(upstream);
     }
-    for (const upstream of seen.values()) this.#admit(upstream);
-    this.#syncChecks(table);
+  }
+
+  /** The ids of the live upstreams (not those retired and still finishing requests). */
+  liveIds(): string[] {
+    return [...this.#live.keys()];
+  }
+
+  /** Retires these live upstreams: they leave the registry once their running requests finish. */
+  retire(ids: Iterable<string>): void {
+    for (const id of ids) {
+      const handle = this.#live.get(id);
+      if (handle !== undefined) this.#retire(handle);
+    }
   }
 
   /** The handle for an upstream id: live, or removed and still finishing requests. */
@@ -130,8 +159,11 @@ export class UpstreamRegistry {
     this.#closing.add(closing);
   }
 
-  /** One check per upstream; when several routes check the same backend, the first route (table order) decides. */
-  #syncChecks(table: RoutingTable): void {
+  /**
+   * (Re)starts active checks for the table's live upstreams and stops the others: one check per
+   * upstream; when several routes check the same backend, the first route (table order) decides.
+   */
+  syncChecks(table: RoutingTable): void {
     const wanted = new Map<string, HealthCheckConfig>();
     const backends = new Map(table.backends.map((b) => [b.id, b]));
     for (const route of table.routes) {

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type CompileOptions, compileTable } from '../../../src/dataplane/compiled-table.js';
+import {
+  type CompiledTable,
+  type CompileOptions,
+  compileTable,
+  compileTableInSlices,
+} from '../../../src/dataplane/compiled-table.js';
 import { fetchFromPool } from '../../../src/dataplane/upstreams/http1/pool-fetch.js';
 import { UpstreamRegistry } from '../../../src/dataplane/upstreams/upstream-registry.js';
 import { startServer } from './upstreams/servers.js';
@@ -114,4 +119,34 @@ test('end to end: match, select and a real request through the chosen pool', asy
   selection.upstream.reportSuccess();
   selection.upstream.requestFinished();
   assert.equal(selection.upstream.inflight, 0);
+});
+
+test('a compile in slices builds the same table, and retires upstreams that left only after swapIn', async (t) => {
+  const registry = newRegistry(t);
+  compileTable(shopTable('v1'), registry, options);
+  const gone = registry.get('task:w1:80')!;
+  const next = table(
+    [route('shop/default', 'shop', { hosts: ['shop.example.com'] }), route('web/default', 'web')],
+    [
+      backend('shop', [upstream('task:s1:80'), upstream('task:s3:80')]),
+      backend('web', [upstream('task:w2:80')]),
+    ],
+    'v2',
+  );
+  let swapped: CompiledTable | undefined;
+  let goneStateAtSwap: string | undefined;
+  await compileTableInSlices(next, registry, options, (compiled) => {
+    swapped = compiled;
+    goneStateAtSwap = gone.state;
+  });
+  assert.notEqual(goneStateAtSwap, 'removed', 'the table served until the swap still finds its upstreams');
+  assert.equal(gone.state, 'removed');
+  assert.equal(registry.get('task:s2:80'), undefined, 'an idle upstream that left is gone');
+  const inOneGo = compileTable(next, newRegistry(t), options);
+  assert.equal(swapped?.version, 'v2');
+  assert.deepEqual(
+    swapped?.routes.map((r) => [r.route.id, r.upstreams.map((u) => u.id)]),
+    inOneGo.routes.map((r) => [r.route.id, r.upstreams.map((u) => u.id)]),
+  );
+  assert.equal(swapped?.match('shop.example.com', '/')?.route.route.id, 'shop/default');
 });

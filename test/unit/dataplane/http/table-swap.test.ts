@@ -50,3 +50,42 @@ test('a table swap mid-request: the request in flight completes on the old table
     ],
   );
 });
+
+test('swapTable compiles a large table between turns of the event loop; swaps apply in call order', async (t) => {
+  const origin = await startServer(t, (_req, res) => res.end('ok'));
+  const small = (version: string) =>
+    table(
+      [route('web/default', 'web')],
+      [backend('web', [upstream('task:w:80', { port: origin.port })])],
+      version,
+    );
+  const routes = [route('web/default', 'web')];
+  const backends = [backend('web', [upstream('task:w:80', { port: origin.port })])];
+  for (let i = 1; i < 3000; i++) {
+    routes.push(route(`s${i}/default`, `s${i}`, { hosts: [`s${i}.example.com`] }));
+    backends.push(backend(`s${i}`, [upstream(`task:s${i}a:80`), upstream(`task:s${i}b:80`)]));
+  }
+  const large = table(routes, backends, 'v2');
+  const { port, gateway } = await startGateway(t, small('v1'));
+
+  let turns = 0;
+  const tick = () => {
+    turns++;
+    ticker = setImmediate(tick);
+  };
+  let ticker = setImmediate(tick);
+  t.after(() => clearImmediate(ticker));
+  const toLarge = gateway.swapTable(large);
+  const toSmall = gateway.swapTable(small('v3'));
+  assert.equal(gateway.table?.version, 'v1', 'nothing is swapped before the compile has run');
+  assert.equal(await toLarge, true);
+  const turnsDuringLargeSwap = turns;
+  assert.equal(await toSmall, true);
+  assert.equal(gateway.table?.version, 'v3', 'the later table is the one served');
+  assert.equal(await gateway.swapTable(small('v3')), false, 'an unchanged version is skipped');
+  assert.ok(
+    turnsDuringLargeSwap > 3,
+    `the event loop turned ${turnsDuringLargeSwap} times during the compile`,
+  );
+  assert.equal((await send(port)).body, 'ok');
+});
