@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { oneCore } from '../macro/layout.js';
 import type { Origin } from '../macro/origin.js';
 import type { Supervisor } from '../macro/processes.js';
-import { cli, snapshotBuild } from '../macro/targets/swarmgate.js';
+import { swarmgateRunArgs } from '../macro/targets/swarmgate.js';
 import { findExecutable, launchProxy, type RunningTarget } from '../macro/targets/target.js';
 import { fdLimitArgs, scaleFdLimit } from './fd-limit.js';
 
@@ -108,32 +107,21 @@ export async function startSwarmgate(
   adminPort: number,
   workers = 1,
 ): Promise<RunningTarget> {
-  const secret = join(context.dir, 'sticky-secret');
-  await writeFile(secret, randomBytes(32).toString('hex'), { mode: 0o600 });
-  const entry = cli(await snapshotBuild(context.repoRoot, context.dir));
-  return launchProxy({ ...context, layout: oneCore }, 'sh', (port) =>
-    fdLimitArgs(process.execPath, [
-      entry,
-      'run',
-      '--table',
-      table,
-      '--http',
-      `127.0.0.1:${port}`,
-      '--admin',
-      `127.0.0.1:${adminPort}`,
-      '--sticky-secret-file',
-      secret,
-      '--log-level',
-      'warn',
-      '--shutdown-grace',
-      '1s',
-      // Every row's clients share 127.0.0.1, and 10,000 of them are over the default caps (512 per
-      // address; the total is derived from the fd limit): the rows measure scale, not admission.
-      '--max-connections',
-      '0',
-      '--max-connections-per-address',
-      '0',
-      ...(workers > 1 ? ['--workers', String(workers)] : []),
-    ]),
+  const { dir, repoRoot } = context;
+  return launchProxy({ ...context, layout: oneCore }, 'sh', async (port) =>
+    fdLimitArgs(
+      process.execPath,
+      await swarmgateRunArgs({
+        repoRoot,
+        dir,
+        table,
+        port,
+        adminPort,
+        workers,
+        // Every row's clients share 127.0.0.1, and 10,000 of them are over the default caps (512 per
+        // address; the total is derived from the fd limit): the rows measure scale, not admission.
+        extra: ['--max-connections', '0', '--max-connections-per-address', '0'],
+      }),
+    ),
   );
 }

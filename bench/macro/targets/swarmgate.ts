@@ -71,6 +71,47 @@ export function benchTable(origin: Origin): RoutingTable {
   return { version, ...content, diagnostics: [] };
 }
 
+/** What a bench's `swarmgate run --table` is given. */
+export interface SwarmgateRun {
+  repoRoot: string;
+  /** A fresh directory for the build snapshot and the sticky secret. */
+  dir: string;
+  table: string;
+  port: number;
+  adminPort: number;
+  workers: number;
+  /** Further options, after the common ones. */
+  extra?: string[];
+}
+
+/**
+ * The arguments (after node's path) of `swarmgate run --table` as every bench starts it: the build
+ * snapshot, a fresh sticky secret, `--log-level warn`, and a 1 s shutdown grace (the bench stops it
+ * with nothing in flight: no need for the default 10 s).
+ */
+export async function swarmgateRunArgs(run: SwarmgateRun): Promise<string[]> {
+  const secret = join(run.dir, 'sticky-secret');
+  await writeFile(secret, randomBytes(32).toString('hex'), { mode: 0o600 });
+  return [
+    cli(await snapshotBuild(run.repoRoot, run.dir)),
+    'run',
+    '--table',
+    run.table,
+    '--http',
+    `127.0.0.1:${run.port}`,
+    '--admin',
+    `127.0.0.1:${run.adminPort}`,
+    ...(run.workers > 1 ? ['--workers', String(run.workers)] : []),
+    '--sticky-secret-file',
+    secret,
+    '--log-level',
+    'warn',
+    '--shutdown-grace',
+    '1s',
+    ...(run.extra ?? []),
+  ];
+}
+
 /** swarmgate `run --table`: the bench table, a sticky secret, `--workers` on two cores. */
 export const swarmgate: Target = {
   name: 'swarmgate',
@@ -81,27 +122,15 @@ export const swarmgate: Target = {
     const { dir, layout, origin, repoRoot } = context;
     return launchProxy(context, process.execPath, async (port) => {
       const table = join(dir, 'table.json');
-      const secret = join(dir, 'sticky-secret');
       await writeFile(table, JSON.stringify(benchTable(origin), null, 2));
-      await writeFile(secret, randomBytes(32).toString('hex'), { mode: 0o600 });
-      return [
-        cli(await snapshotBuild(repoRoot, dir)),
-        'run',
-        '--table',
+      return swarmgateRunArgs({
+        repoRoot,
+        dir,
         table,
-        '--http',
-        `127.0.0.1:${port}`,
-        '--admin',
-        `127.0.0.1:${await freePort()}`,
-        ...(layout.workers > 1 ? ['--workers', String(layout.workers)] : []),
-        '--sticky-secret-file',
-        secret,
-        '--log-level',
-        'warn',
-        // The bench stops it between layouts with nothing in flight: no need for the default 10 s.
-        '--shutdown-grace',
-        '1s',
-      ];
+        port,
+        adminPort: await freePort(),
+        workers: layout.workers,
+      });
     });
   },
 };
